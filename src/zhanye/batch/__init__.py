@@ -1,0 +1,1 @@
+"""End-of-day orchestration: ordered, resumable steps that features register."""

@@ -1,0 +1,169 @@
+"""Database kernel: declarative base, engines for SQLite and PostgreSQL, the unit of work.
+
+One use case is one transaction, owned by the caller::
+
+    with db.unit_of_work() as session:
+        service.do_something(session, ...)
+
+Services receive the session and never commit. On SQLite, write transactions start with
+``BEGIN IMMEDIATE`` so writers are serialized up front instead of failing on lock upgrade.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from zhanye.core.config import ensure_sqlite_dir
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL; INTEGER on SQLite so that the primary key is the rowid (autoincrement).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware (SQLite keeps naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event emit BEGIN itself
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("zhanye_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """Engine plus session factories for one database URL."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = url
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if url.startswith("sqlite"):
+            ensure_sqlite_dir(url)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            # No pre-ping: it costs a round trip (and a BEGIN) on every checkout. A connection the
+            # server dropped fails its statement, SQLAlchemy sees the disconnect and empties the
+            # pool; connections are renewed after half an hour anyway.
+            kwargs.update(pool_size=pool_size, max_overflow=20, pool_recycle=1800)
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            _configure_sqlite(self.engine)
+        self._write_engine = self.engine.execution_options(zhanye_write=True)
+        # Single-statement reads on PostgreSQL need no BEGIN/ROLLBACK round trips around them.
+        self._autocommit_engine = (self.engine if self.engine.dialect.name == "sqlite"
+                                   else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self._write_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
+        """A session inside one transaction: commits on success, rolls back on any exception."""
+        factory = self._write if write else self._read
+        with factory() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A plain connection for one read statement at a time (each sees the latest committed
+        data; on PostgreSQL it runs in autocommit, without BEGIN and ROLLBACK). Never write with
+        it: use ``unit_of_work``."""
+        with self._autocommit_engine.connect() as conn:
+            yield conn
+
+    def session(self, *, write: bool = False) -> Session:
+        return (self._write if write else self._read)()
+
+    def ping(self) -> bool:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_default: Database | None = None
+
+
+def get_database() -> Database:
+    """The process-wide database built from settings (created on first use)."""
+    global _default
+    if _default is None:
+        from zhanye.core.config import get_settings
+
+        settings = get_settings()
+        _default = Database(settings.database_url, echo=settings.sql_echo)
+    return _default
+
+
+def set_database(db: Database | None) -> None:
+    global _default
+    _default = db
+
+
+def lock_for_update(stmt: Any, session: Session) -> Any:
+    """Add ``FOR UPDATE`` where the database supports it (SQLite serializes writers instead)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update()
+    return stmt

@@ -1,0 +1,1 @@
+"""Customers, KYC, blacklists, file sections, images, customer 360."""

@@ -1,0 +1,1 @@
+"""Deposits: e-accounts (class II/III), deposit products, demand interest, term deposits."""

@@ -1,0 +1,1 @@
+"""Ledger: chart of accounts, double-entry journal, customer accounts (sub-ledgers), holds."""

@@ -1,0 +1,207 @@
+"""Post-loan inspections (贷后检查) and risk warnings (预警).
+
+The first inspection is due within N days of disbursement (setting ``servicing.inspection``:
+``{"first_days": 15, "periodic_days": [90, 30, 30, 30, 30]}`` — the periodic interval per
+classification rank), later ones are scheduled when one is performed, by product and risk. The
+manager performs it on the tablet: questionnaire answers, images (ids of stored images or data
+URLs from the camera), GPS. A result can raise a risk warning with a level and a disposal:
+``monitor``, ``freeze_line`` (the origination line freeze) or ``demand_repayment`` (the remaining
+principal and the interest to date fall due today)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from zhanye.core import audit
+from zhanye.core.calendar import get_business_date
+from zhanye.core.context import Principal
+from zhanye.core.errors import InvalidTransition, NotFound, ValidationFailed
+from zhanye.core.models import KernelSetting
+from zhanye.core.scope import in_scope
+from zhanye.lending.servicing.models import Inspection, Loan, RiskWarning
+
+SETTING_KEY = "servicing.inspection"
+DEFAULTS: dict[str, Any] = {"first_days": 15, "periodic_days": [90, 30, 30, 30, 30]}
+QUESTIONS = [
+    ("funds_use", "Loan funds used for the stated purpose"),
+    ("operation", "Business or farming operating normally"),
+    ("income", "Income sufficient to repay"),
+    ("collateral", "Collateral or guarantor unchanged"),
+    ("adverse", "No adverse events (illness, disaster, litigation)"),
+]
+LEVELS = ("low", "medium", "high")
+DISPOSALS = ("monitor", "freeze_line", "demand_repayment")
+MAX_IMAGES = 9
+
+
+def settings(session: Session) -> dict[str, Any]:
+    rec = session.get(KernelSetting, SETTING_KEY)
+    out = dict(DEFAULTS)
+    if rec is not None:
+        out.update(json.loads(rec.value))
+    return out
+
+
+def schedule_first(session: Session, loan: Loan) -> Inspection:
+    cfg = settings(session)
+    insp = Inspection(loan_id=loan.id, customer_id=loan.customer_id, institution_id=loan.institution_id,
+                      manager_id=loan.manager_id, kind="first",
+                      due_date=loan.start_date + dt.timedelta(days=int(cfg["first_days"])), status="scheduled")
+    session.add(insp)
+    return insp
+
+
+def _sees(actor: Principal, inst: int) -> bool:
+    return "system" in actor.roles or actor.sees_institution(inst)
+
+
+def get_inspection(session: Session, *, actor: Principal, inspection_id: int) -> Inspection:
+    insp = session.get(Inspection, inspection_id)
+    if insp is None or not _sees(actor, insp.institution_id):
+        raise NotFound("贷后检查不存在", "The inspection does not exist")
+    return insp
+
+
+def list_inspections(session: Session, *, actor: Principal, status: str | None = None, manager_id: int | None = None,
+                     loan_id: int | None = None, due_before: dt.date | None = None, limit: int = 100) -> list[Inspection]:
+    stmt = select(Inspection)
+    if "system" not in actor.roles:
+        stmt = stmt.where(in_scope(Inspection.institution_id, actor))
+    if status == "open":
+        stmt = stmt.where(Inspection.status.in_(("scheduled", "late")))
+    elif status:
+        stmt = stmt.where(Inspection.status == status)
+    if manager_id is not None:
+        stmt = stmt.where(Inspection.manager_id == manager_id)
+    if loan_id is not None:
+        stmt = stmt.where(Inspection.loan_id == loan_id)
+    if due_before is not None:
+        stmt = stmt.where(Inspection.due_date <= due_before)
+    return list(session.execute(stmt.order_by(Inspection.due_date, Inspection.id).limit(limit)).scalars())
+
+
+def mark_late(session: Session, business_date: dt.date) -> int:
+    """EOD, set-based: scheduled inspections past their due date become late."""
+    res = session.execute(update(Inspection).where(Inspection.status == "scheduled",
+                                                   Inspection.due_date < business_date).values(status="late"))
+    return int(res.rowcount or 0)
+
+
+def _check_images(images: list[str]) -> list[str]:
+    if len(images) > MAX_IMAGES:
+        raise ValidationFailed.field(["images"], f"最多 {MAX_IMAGES} 张照片", f"At most {MAX_IMAGES} images")
+    for i, img in enumerate(images):
+        if not isinstance(img, str) or not (img.startswith("data:image/") or img.isalnum()) or len(img) > 3_000_000:
+            raise ValidationFailed.field(["images", i], "照片格式无效", "Not an image")
+    return images
+
+
+def perform(session: Session, *, actor: Principal, inspection_id: int, answers: dict[str, bool], note: str,
+            latitude: Decimal | None, longitude: Decimal | None, images: list[str],
+            conclusion: str, warning: dict[str, str] | None = None) -> Inspection:
+    insp = get_inspection(session, actor=actor, inspection_id=inspection_id)
+    if insp.status == "done":
+        raise InvalidTransition("该次检查已完成", "The inspection is already done")
+    keys = {k for k, _ in QUESTIONS}
+    unknown = set(answers) - keys
+    missing = keys - set(answers)
+    if unknown or missing:
+        raise ValidationFailed.field(["answers"], f"问卷须回答全部问题：缺少 {sorted(missing)}，多余 {sorted(unknown)}",
+                                     f"Answer every question: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    if conclusion not in ("normal", "attention", "risk"):
+        raise ValidationFailed.field(["conclusion"], "检查结论无效", "Unknown conclusion")
+    if (latitude is None) != (longitude is None) or (latitude is not None and not (
+            Decimal(-90) <= latitude <= Decimal(90) and Decimal(-180) <= longitude <= Decimal(180))):  # type: ignore[operator]
+        raise ValidationFailed.field(["latitude"], "定位无效", "The GPS position is not valid")
+    if conclusion == "risk" and not warning:
+        raise ValidationFailed.field(["warning"], "结论为有风险时须发起预警", "A risk conclusion needs a warning")
+    bdate = get_business_date(session)
+    insp.answers = json.dumps(answers, sort_keys=True)
+    insp.images = json.dumps(_check_images(images))
+    insp.latitude, insp.longitude = latitude, longitude
+    insp.conclusion, insp.note = conclusion, note[:1000]
+    insp.status, insp.performed_on, insp.performed_by = "done", bdate, actor.staff_id or None
+    loan = session.get(Loan, insp.loan_id)
+    assert loan is not None
+    session.flush()
+    audit.record(session, action="inspection.perform", object_type="inspection", object_id=insp.id, actor=actor,
+                 changes={"conclusion": conclusion, "gps": [str(latitude), str(longitude)], "images": len(images)})
+    if warning:
+        raise_warning(session, actor=actor, loan_id=loan.id, level=warning.get("level", ""),
+                      disposal=warning.get("disposal", ""), reason=warning.get("reason", ""), inspection_id=insp.id)
+    if loan.status == "active":
+        cfg = settings(session)
+        days = int(cfg["periodic_days"][min(loan.cls, len(cfg["periodic_days"]) - 1)])
+        if conclusion != "normal":
+            days = min(days, 30)
+        session.add(Inspection(loan_id=loan.id, customer_id=loan.customer_id, institution_id=loan.institution_id,
+                               manager_id=loan.manager_id, kind="periodic", due_date=bdate + dt.timedelta(days=days),
+                               status="scheduled"))
+        session.flush()
+    return insp
+
+
+def raise_warning(session: Session, *, actor: Principal, loan_id: int, level: str, disposal: str, reason: str,
+                  inspection_id: int | None = None) -> RiskWarning:
+    from zhanye.lending.servicing.service import get_loan
+
+    loan = get_loan(session, actor=actor, loan_id=loan_id, lock=True)
+    if level not in LEVELS:
+        raise ValidationFailed.field(["warning", "level"], "预警等级无效", "Unknown warning level")
+    if disposal not in DISPOSALS:
+        raise ValidationFailed.field(["warning", "disposal"], "处置方式无效", "Unknown disposal")
+    if not reason.strip():
+        raise ValidationFailed.field(["warning", "reason"], "请填写预警原因", "A reason is required")
+    bdate = get_business_date(session)
+    effect = ""
+    if disposal == "freeze_line":
+        if loan.line_id is None:
+            raise ValidationFailed.field(["warning", "disposal"], "该贷款没有授信额度可冻结", "The loan has no credit line")
+        freeze = _line_freeze()
+        if freeze is None:
+            raise ValidationFailed.field(["warning", "disposal"], "额度冻结功能不可用", "Line freezing is not available")
+        freeze(session, actor=actor, line_id=loan.line_id, reason=f"贷后预警：{reason}"[:200])
+        effect = f"line {loan.line_id} frozen"
+    elif disposal == "demand_repayment":
+        from zhanye.lending.servicing.repayments import accelerate
+
+        accelerate(session, actor=actor, loan=loan, reason=reason)
+        effect = "remaining principal and interest to date due today"
+    w = RiskWarning(loan_id=loan.id, customer_id=loan.customer_id, institution_id=loan.institution_id,
+                    inspection_id=inspection_id, level=level, disposal=disposal, reason=reason[:500], status="open",
+                    effect=effect, business_date=bdate, created_by=actor.username)
+    session.add(w)
+    session.flush()
+    audit.record(session, action="risk_warning.raise", object_type="risk_warning", object_id=w.id, actor=actor,
+                 changes={"loan_id": loan.id, "level": level, "disposal": disposal, "effect": effect})
+    return w
+
+
+def _line_freeze() -> Any:
+    try:
+        from zhanye.lending.origination import service as origination
+    except ImportError:
+        origination = None  # type: ignore[assignment]
+    fn = getattr(origination, "freeze_line", None) if origination is not None else None
+    if fn is None:
+        try:
+            from zhanye.lending.origination import lines
+        except ImportError:
+            return None
+        fn = getattr(lines, "freeze_line", None)
+    return fn
+
+
+def list_warnings(session: Session, *, actor: Principal, status: str | None = "open", limit: int = 200) -> list[RiskWarning]:
+    stmt = select(RiskWarning)
+    if "system" not in actor.roles:
+        stmt = stmt.where(in_scope(RiskWarning.institution_id, actor))
+    if status:
+        stmt = stmt.where(RiskWarning.status == status)
+    return list(session.execute(stmt.order_by(RiskWarning.id.desc()).limit(limit)).scalars())

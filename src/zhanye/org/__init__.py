@@ -1,0 +1,1 @@
+"""Institutions (总行/分行/支行), staff, roles, permissions, login and data scope."""

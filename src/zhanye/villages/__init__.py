@@ -1,0 +1,1 @@
+"""Administrative divisions, households, whole-village credit campaigns."""

@@ -1,0 +1,1 @@
+"""Web shell: app factory, middleware, auth dependencies, templates and static assets."""

@@ -1,0 +1,1 @@
+"""Workflow: approval processes, task inbox (待办), working-hour SLAs with yellow and red cards."""

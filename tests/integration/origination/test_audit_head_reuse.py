@@ -1,0 +1,54 @@
+"""The audit chain head is locked once per transaction and reused by later records in it; a
+savepoint (committed or rolled back) and a new transaction look it up again. The chain verifies."""
+
+from sqlalchemy import func, select
+
+from zhanye.core import audit
+from zhanye.core.context import SYSTEM
+from zhanye.core.models import AuditChainHead, AuditRecord
+
+
+def _rec(s, n: int) -> AuditRecord:  # type: ignore[no-untyped-def]
+    return audit.record(s, action="test.head", object_type="thing", object_id=n, changes={"n": n}, actor=SYSTEM)
+
+
+def test_records_across_savepoints_keep_the_chain(empty_db) -> None:
+    with empty_db.unit_of_work() as s:
+        _rec(s, 1)
+        _rec(s, 2)
+        with s.begin_nested():
+            _rec(s, 3)
+        sp = s.begin_nested()
+        _rec(s, 99)  # rolled back with its savepoint
+        sp.rollback()
+        _rec(s, 4)
+        with s.begin_nested():
+            _rec(s, 5)
+            _rec(s, 6)
+        _rec(s, 7)
+    with empty_db.unit_of_work() as s:  # a new transaction on a new session
+        _rec(s, 8)
+    with empty_db.unit_of_work(write=False) as s:
+        res = audit.verify(s)
+        ids = [n for (n,) in s.execute(select(AuditRecord.object_id).order_by(AuditRecord.id))]
+        head = s.get(AuditChainHead, "main")
+        count = s.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
+    assert res.ok and res.checked == 8, res
+    assert ids == [str(n) for n in range(1, 9)]
+    assert head is not None and head.last_id == count == 8
+
+
+def test_one_session_many_transactions(empty_db) -> None:
+    with empty_db.session(write=True) as s:
+        for n in range(1, 4):
+            with s.begin():
+                _rec(s, n)
+                _rec(s, n * 10)
+        with s.begin():
+            _rec(s, 99)
+            s.rollback()
+        with s.begin():
+            _rec(s, 4)
+    with empty_db.unit_of_work(write=False) as s:
+        res = audit.verify(s)
+    assert res.ok and res.checked == 7, res
