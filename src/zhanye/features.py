@@ -21,6 +21,7 @@ FEATURES: tuple[str, ...] = (
     "lending",
     "lending.origination",
     "lending.servicing",
+    "online",
     "fraud",
     "devices",
 )

@@ -33,6 +33,7 @@ class Settings:
     # Production sets ZHANYE_SECRET_KEY; the default is for the demo only.
     secret_key: str = "zhanye-demo-secret-change-me"
     session_hours: int = 8
+    online_session_minutes: int = 30
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     password_min_length: int = 10
@@ -57,6 +58,7 @@ def load_settings() -> Settings:
         database_url=_env("ZHANYE_DATABASE_URL", DEFAULT_SQLITE_URL),
         secret_key=_env("ZHANYE_SECRET_KEY", "zhanye-demo-secret-change-me"),
         session_hours=_env_int("ZHANYE_SESSION_HOURS", 8),
+        online_session_minutes=_env_int("ZHANYE_ONLINE_SESSION_MINUTES", 30),
         login_max_failures=_env_int("ZHANYE_LOGIN_MAX_FAILURES", 5),
         login_lock_minutes=_env_int("ZHANYE_LOGIN_LOCK_MINUTES", 15),
         password_min_length=_env_int("ZHANYE_PASSWORD_MIN_LENGTH", 10),

@@ -36,6 +36,16 @@ class Principal:
         return institution_id is not None and institution_id in self.scope_ids
 
     @property
+    def customer_id(self) -> int | None:
+        """Set when a customer acts for themselves through the online channel (not staff)."""
+        raw = self.extra.get("customer_id")
+        return int(raw) if raw else None
+
+    @property
+    def idempotency_scope(self) -> str:
+        return f"customer:{self.customer_id}" if self.customer_id else f"staff:{self.staff_id}"
+
+    @property
     def primary_role(self) -> str:
         return sorted(self.roles)[0] if self.roles else ""
 

@@ -18,7 +18,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from zhanye.core import audit
@@ -63,6 +64,31 @@ def find_by_id_number(session: Session, *, actor: Principal, id_number: str) -> 
     if cust is None or not actor.sees_institution(cust.institution_id):
         return None
     return cust
+
+
+def find_for_self_service(session: Session, *, id_number: str, mobile: str) -> Customer | None:
+    """The customer who may log in to the online channel with this ID number and mobile: an active,
+    identity-verified individual whose file holds exactly that mobile. No actor: this is the login."""
+    number = (id_number or "").strip().upper()
+    if len(number) != 18 or not (mobile or "").isdigit():
+        return None
+    cust = session.execute(select(Customer).where(Customer.id_number_bidx == pii.id_bidx(number))).scalar_one_or_none()
+    if (cust is None or cust.kind != "individual" or cust.status != "active" or not cust.identity_verified
+            or cust.mobile_bidx is None or cust.mobile_bidx != pii.mobile_bidx(mobile)):
+        return None
+    return cust
+
+
+_IDENTITY = select(Customer.customer_no, Customer.name_enc, Customer.status, Customer.identity_verified).where(
+    Customer.id == bindparam("cid"))
+
+
+def self_service_identity(conn: Session | Connection, *, customer_id: int) -> tuple[str, str] | None:
+    """(customer number, masked name) of a customer who may still act online, else None."""
+    row = conn.execute(_IDENTITY, {"cid": customer_id}).first()
+    if row is None or row.status != "active" or not row.identity_verified:
+        return None
+    return row.customer_no, mask_name(pii.dec(row.name_enc))
 
 
 def create_customer(session: Session, *, actor: Principal, kind: str, id_number: str, name: str,

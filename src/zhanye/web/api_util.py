@@ -43,7 +43,7 @@ def run_write(request: Request, principal: Principal | None, action: Callable[[S
     if key is None and key_required:
         raise IdempotencyKeyRequired("请在请求头 Idempotency-Key 中提供唯一键，重试时使用同一个键",
                                      "Send a unique Idempotency-Key header and reuse it when retrying")
-    scope = f"staff:{principal.staff_id}" if principal else "anonymous"
+    scope = principal.idempotency_scope if principal else "anonymous"
     if key is not None:
         key = idempotency.check_key(key)
         fingerprint = idempotency.request_fingerprint(endpoint, jsonable_encoder(payload))

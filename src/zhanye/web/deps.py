@@ -1,6 +1,7 @@
 """Request dependencies: the database, the acting principal and the permission each route needs.
 
-Every route declares exactly one of ``require("perm")`` or ``public()``. The authorization
+Every route declares exactly one of ``require("perm")``, ``customer()`` (the customer's own
+online channel) or ``public()``. The authorization
 matrix test walks the app's routes and fails for a route that declares neither.
 """
 
@@ -97,6 +98,49 @@ def require(permission: str) -> Callable[[Request], Awaitable[Principal]]:
     return dependency
 
 
+CUSTOMER_COOKIE = "zhanye_customer"
+CUSTOMER = "customer"  # what route_permission reports for routes of the customer's own channel
+
+
+def _load_customer(request: Request) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if cached is not None and cached.customer_id:
+        return cached
+    auth = request.headers.get("authorization")
+    token, kind = None, None
+    if auth and auth[:7].lower() == "bearer ":
+        token, kind = auth[7:].strip() or None, "bearer"
+    elif request.cookies.get(CUSTOMER_COOKIE):
+        token, kind = request.cookies.get(CUSTOMER_COOKIE), "cookie"
+    if not token or len(token) > 200:
+        raise Unauthenticated("请先登录手机银行", "Please log in to online banking")
+    if kind == "cookie" and request.method not in ("GET", "HEAD", "OPTIONS"):
+        _check_same_origin(request)
+    from zhanye.online import auth as online_auth
+
+    db: Database = request.app.state.db
+    with db.read_connection() as conn:
+        principal = online_auth.resolve_token(conn, token)
+    if principal is None:
+        raise Unauthenticated("登录已失效，请重新登录", "The session has expired; please log in again")
+    request.state.principal = principal
+    request.state.token = token
+    context.set_principal(principal)
+    return principal
+
+
+def customer() -> Callable[[Request], Awaitable[Principal]]:
+    """Dependency factory: the route serves a customer logged in to the online channel, acting for
+    themselves. Staff tokens are not customer tokens: they get 401 here."""
+
+    async def dependency(request: Request) -> Principal:
+        return _load_customer(request)
+
+    dependency.customer = True  # type: ignore[attr-defined]
+    dependency.__name__ = "require_customer"
+    return dependency
+
+
 def public() -> Callable[[], None]:
     """Dependency marker for the few routes open without login (login, health, static)."""
 
@@ -118,6 +162,8 @@ def route_permission(route: Any) -> str | None:
         call = dep.call
         if getattr(call, "public", False):
             return "public"
+        if getattr(call, "customer", False):
+            return CUSTOMER
         perm = getattr(call, "permission", None)
         if perm:
             return perm

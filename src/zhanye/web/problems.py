@@ -73,6 +73,8 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     lang = request_lang(request)
     if isinstance(exc, Unauthenticated) and wants_html(request):
+        if request.url.path == "/m" or request.url.path.startswith("/m/"):  # the customer's online channel
+            return RedirectResponse("/m/login", status_code=303)
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if exc.code == "password_change_required" and wants_html(request):
         return RedirectResponse("/password", status_code=303)

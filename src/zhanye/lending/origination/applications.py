@@ -239,8 +239,13 @@ def _start_approval(session: Session, actor: Principal, app: Application, produc
     key = product.approval_process_key
     if workflow.current_definition(session, key, missing_ok=True) is None:
         key = GENERIC_PROCESS
+    submitter = actor.staff_id or None
+    if submitter is None:  # the customer applied online: their manager follows the approval up
+        from zhanye.customers import service as customers
+
+        submitter = customers.get_customer(session, actor=actor, customer_id=app.customer_id).manager_id
     inst = workflow.start(
-        session, actor, process_key=key, subject_type=SUBJECT_TYPE, subject_id=app.id,
+        session, actor, process_key=key, subject_type=SUBJECT_TYPE, subject_id=app.id, submitter=submitter,
         facts={"amount_fen": app.offered_amount_fen, "requested_fen": app.amount_fen, "product": product.code,
                "rating": rating, "decision": outcome, "rate": str(app.offered_rate),
                "term_months": app.offered_term_months, "application_no": app.number},

@@ -1,0 +1,256 @@
+"""H5 pages of the customer's online channel, for a phone: login (ID number, mobile, SMS code), home
+(credit lines, applications, drawdowns), apply for a loan (created and submitted at once: the
+decision is shown on the next page), the application's state, signing the line contract with a
+finger on the signature pad, drawing down, and the receipt.
+
+Forms carry a one-time token used as the Idempotency-Key, so a double tap or a reload of the
+POST gives the first result and never a second application or drawdown."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from zhanye.core import idempotency
+from zhanye.core.context import Principal
+from zhanye.core.errors import DomainError
+from zhanye.core.money import Rounding, yuan_to_fen
+from zhanye.online import auth, schemas, service
+from zhanye.online.api import do_login, send_login_code, set_session_cookie
+from zhanye.web import i18n
+from zhanye.web.deps import CUSTOMER_COOKIE, customer, public
+from zhanye.web.forms import domain_message, validate_form
+from zhanye.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _fen(raw: str | None) -> int | None:
+    raw = (raw or "").strip().replace(",", "")
+    if not raw:
+        return None
+    try:
+        return yuan_to_fen(raw, Rounding.HALF_UP)
+    except (ValueError, TypeError, ArithmeticError):
+        return -1
+
+
+def _int(raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 6 else None
+
+
+def _field_errors(exc: DomainError) -> dict[str, str]:
+    if exc.errors:
+        lang = "zh" if i18n.get_locale() == "zh_CN" else "en"
+        return {str(e.loc[-1]): e.as_dict(lang)["message"] for e in exc.errors}
+    return {"_": domain_message(exc)}
+
+
+def _once(request: Request, principal: Principal, token: str, endpoint: str, payload: dict[str, Any],
+          action: Any) -> str:
+    """Run ``action(session) -> redirect url`` once per form token (stored like an Idempotency-Key)."""
+    key = idempotency.check_key(token or uuid.uuid4().hex)
+    fingerprint = idempotency.request_fingerprint(endpoint, payload)
+    with request.app.state.db.unit_of_work() as s:
+        stored = idempotency.lookup(s, scope=principal.idempotency_scope, key=key, endpoint=endpoint,
+                                    fingerprint=fingerprint)
+        if stored is not None:
+            return str(stored.body["redirect"])
+        url = action(s)
+        idempotency.store(s, scope=principal.idempotency_scope, key=key, endpoint=endpoint, fingerprint=fingerprint,
+                          status_code=303, body={"redirect": url})
+    return url
+
+
+# --- login -----------------------------------------------------------------------------------------
+
+def _login_page(request: Request, form: dict[str, str], *, errors: dict[str, str] | None = None,
+                sent: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    return render(request, "online/login.html", {"form": form, "errors": errors or {}, "sent": sent},
+                  status_code=status_code)
+
+
+@router.get("/m/login", response_class=HTMLResponse, dependencies=[Depends(public())])
+def login_page(request: Request) -> HTMLResponse:
+    return _login_page(request, {})
+
+
+async def _login_form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: str(form.get(k, ""))[:40].strip() for k in ("id_number", "mobile", "code")}
+
+
+@router.post("/m/login/code", response_class=HTMLResponse, dependencies=[Depends(public())])
+async def login_code_post(request: Request) -> HTMLResponse:
+    form = await _login_form(request)
+    body, errors = validate_form(schemas.CodeRequest, {"id_number": form["id_number"], "mobile": form["mobile"]})
+    if body is None:
+        return _login_page(request, form, errors=errors, status_code=422)
+    assert isinstance(body, schemas.CodeRequest)
+    return _login_page(request, form, sent=send_login_code(request, body))
+
+
+@router.post("/m/login", response_class=HTMLResponse, dependencies=[Depends(public())])
+async def login_post(request: Request) -> Response:
+    form = await _login_form(request)
+    body, errors = validate_form(schemas.LoginIn, form)
+    if body is None:
+        return _login_page(request, form, errors=errors, status_code=422)
+    assert isinstance(body, schemas.LoginIn)
+    try:
+        outcome = do_login(request, body)
+    except DomainError as exc:
+        return _login_page(request, form, errors={"_": domain_message(exc)}, status_code=exc.status)
+    resp = RedirectResponse("/m", status_code=303)
+    set_session_cookie(resp, outcome.token or "")
+    return resp
+
+
+@router.post("/m/logout", dependencies=[Depends(public())])
+def logout_post(request: Request) -> Response:
+    token = request.cookies.get(CUSTOMER_COOKIE)
+    if token and len(token) <= 200:
+        with request.app.state.db.unit_of_work() as s:
+            auth.logout(s, token)
+    resp = RedirectResponse("/m/login", status_code=303)
+    resp.delete_cookie(CUSTOMER_COOKIE)
+    return resp
+
+
+# --- home and applications -------------------------------------------------------------------------
+
+@router.get("/m", response_class=HTMLResponse)
+def home_page(request: Request, principal: Principal = Depends(customer())) -> HTMLResponse:
+    with request.app.state.db.unit_of_work(write=False) as s:
+        me = service.profile(s, actor=principal)
+        lines = [service.line_view(s, ln) for ln in service.list_lines(s, actor=principal)]
+        apps, _ = service.list_applications(s, actor=principal, page_size=20)
+        applications = [service.application_view(s, a) for a in apps]
+        drawdowns = [service.drawdown_view(d) for d in service.list_drawdowns(s, actor=principal)]
+    return render(request, "online/home.html", {"me": me, "lines": lines, "applications": applications,
+                                                "drawdowns": drawdowns})
+
+
+def _apply_page(request: Request, principal: Principal, form: dict[str, str], errors: dict[str, str],
+                status_code: int = 200) -> HTMLResponse:
+    with request.app.state.db.unit_of_work(write=False) as s:
+        products = [service.product_view(p) for p in service.online_products(s)]
+    return render(request, "online/apply.html", {"products": products, "form": form, "errors": errors,
+                                                 "token": form.get("token") or uuid.uuid4().hex},
+                  status_code=status_code)
+
+
+@router.get("/m/apply", response_class=HTMLResponse)
+def apply_page(request: Request, product: str = "", principal: Principal = Depends(customer())) -> HTMLResponse:
+    return _apply_page(request, principal, {"product_code": product[:32]}, {})
+
+
+@router.post("/m/apply", response_class=HTMLResponse)
+async def apply_post(request: Request, principal: Principal = Depends(customer())) -> Response:
+    raw = {k: str(v)[:200] for k, v in (await request.form()).items()}
+    data = {"product_code": raw.get("product_code", ""), "amount_fen": _fen(raw.get("amount_yuan")),
+            "term_months": _int(raw.get("term_months")), "method": raw.get("method", ""),
+            "purpose": raw.get("purpose", ""), "annual_income_fen": _fen(raw.get("annual_income_yuan")),
+            "monthly_debt_payment_fen": _fen(raw.get("monthly_debt_yuan"))}
+    body, errors = validate_form(schemas.ApplicationIn, data)
+    if body is None:
+        errors = {_form_name(k): v for k, v in errors.items()}
+        return _apply_page(request, principal, raw, errors, status_code=422)
+    assert isinstance(body, BaseModel)
+
+    def action(s: Session) -> str:
+        app = service.create_application(s, actor=principal, **body.model_dump())
+        service.submit_application(s, actor=principal, application_id=app.id)
+        return f"/m/applications/{app.id}"
+
+    try:
+        url = _once(request, principal, raw.get("token", ""), "POST /m/apply", body.model_dump(), action)
+    except DomainError as exc:
+        errors = {_form_name(k): v for k, v in _field_errors(exc).items()}
+        return _apply_page(request, principal, raw, errors, status_code=exc.status)
+    return RedirectResponse(url, status_code=303)
+
+
+_FORM_NAMES = {"amount_fen": "amount_yuan", "annual_income_fen": "annual_income_yuan",
+               "monthly_debt_payment_fen": "monthly_debt_yuan"}
+
+
+def _form_name(field: str) -> str:
+    return _FORM_NAMES.get(field, field)
+
+
+@router.get("/m/applications/{application_id}", response_class=HTMLResponse)
+def application_page(application_id: int, request: Request, principal: Principal = Depends(customer())) -> HTMLResponse:
+    with request.app.state.db.unit_of_work(write=False) as s:
+        app = service.application_view(s, service.get_application(s, actor=principal, application_id=application_id))
+    return render(request, "online/application.html", {"app": app})
+
+
+@router.post("/m/applications/{application_id}/withdraw")
+def application_withdraw(application_id: int, request: Request, principal: Principal = Depends(customer())) -> Response:
+    with request.app.state.db.unit_of_work() as s:
+        service.withdraw_application(s, actor=principal, application_id=application_id, reason="客户在线撤回")
+    return RedirectResponse(f"/m/applications/{application_id}", status_code=303)
+
+
+# --- lines: signing and drawing --------------------------------------------------------------------
+
+@router.get("/m/lines/{line_id}/sign", response_class=HTMLResponse)
+def sign_page(line_id: int, request: Request, principal: Principal = Depends(customer())) -> HTMLResponse:
+    with request.app.state.db.unit_of_work(write=False) as s:
+        line = service.line_view(s, service.get_line(s, actor=principal, line_id=line_id))
+        html = service.contract_html(s, actor=principal, line_id=line_id) if line["can_sign"] else ""
+        me = service.profile(s, actor=principal)
+    return render(request, "online/sign.html", {"line": line, "contract_html": html, "me": me})
+
+
+def _draw_page(request: Request, principal: Principal, line_id: int, form: dict[str, str], errors: dict[str, str],
+               status_code: int = 200) -> HTMLResponse:
+    with request.app.state.db.unit_of_work(write=False) as s:
+        line = service.line_view(s, service.get_line(s, actor=principal, line_id=line_id))
+    return render(request, "online/draw.html", {"line": line, "form": form, "errors": errors,
+                                                "token": form.get("token") or uuid.uuid4().hex},
+                  status_code=status_code)
+
+
+@router.get("/m/lines/{line_id}/draw", response_class=HTMLResponse)
+def draw_page(line_id: int, request: Request, principal: Principal = Depends(customer())) -> HTMLResponse:
+    return _draw_page(request, principal, line_id, {}, {})
+
+
+@router.post("/m/lines/{line_id}/draw", response_class=HTMLResponse)
+async def draw_post(line_id: int, request: Request, principal: Principal = Depends(customer())) -> Response:
+    raw = {k: str(v)[:200] for k, v in (await request.form()).items()}
+    data = {"amount_fen": _fen(raw.get("amount_yuan")), "term_months": _int(raw.get("term_months")),
+            "method": raw.get("method", ""), "payee_name": raw.get("payee_name") or None,
+            "payee_account": raw.get("payee_account") or None, "payee_bank": raw.get("payee_bank") or None,
+            "purpose": raw.get("purpose", "")}
+    body, errors = validate_form(schemas.DrawdownIn, data)
+    if body is None:
+        return _draw_page(request, principal, line_id, raw, {_form_name(k): v for k, v in errors.items()}, 422)
+    assert isinstance(body, BaseModel)
+    token = raw.get("token") or uuid.uuid4().hex
+
+    def action(s: Session) -> str:
+        dd = service.create_drawdown(s, actor=principal, line_id=line_id, key=f"page:{token}", **body.model_dump())
+        return f"/m/drawdowns/{dd.id}"
+
+    try:
+        url = _once(request, principal, token, f"POST /m/lines/{line_id}/draw", body.model_dump(), action)
+    except DomainError as exc:
+        errors = {_form_name(k): v for k, v in _field_errors(exc).items()}
+        return _draw_page(request, principal, line_id, raw, errors, exc.status)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/m/drawdowns/{drawdown_id}", response_class=HTMLResponse)
+def receipt_page(drawdown_id: int, request: Request, principal: Principal = Depends(customer())) -> HTMLResponse:
+    with request.app.state.db.unit_of_work(write=False) as s:
+        dd = service.drawdown_view(service.get_drawdown(s, actor=principal, drawdown_id=drawdown_id))
+    return render(request, "online/receipt.html", {"dd": dd})
