@@ -182,6 +182,8 @@ def demo(port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
         console.print(f"demo data added for: {', '.join(seeded)}")
     console.print(f"password for every demo login: [bold]{password}[/] (set ZHANYE_DEMO_PASSWORD to choose another)")
     console.print(f"[green]Zhanye is at http://{host}:{port}/[/]  (API docs: http://{host}:{port}/api/docs)")
+    console.print(f"customer online banking (H5): http://{host}:{port}/m  — demo customer 周满仓, ID 220102198805227022, "
+                  "mobile 13904310702 (the sandbox SMS code is shown on the page)")
     sys.stdout.flush()
     if not no_serve:
         _serve(url, host, port, workers)

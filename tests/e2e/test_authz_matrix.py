@@ -6,6 +6,8 @@
 3. Scope: for routes naming an object, a role with the permission reaches the object of its own
    institution and gets 404 for another institution's; a role without gets 403 for both.
    Every such route must have a scope case (tests/e2e/authz/<feature>.py).
+4. Routes of the customer's own channel (``customer()``) answer 401 to every staff token; that a
+   customer reaches only their own objects is walked in tests/e2e/online/test_online_scope.py.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from tests.conftest import DEMO_PASSWORD, login_headers
 from tests.e2e import authz
 from tests.e2e.authz import MatrixContext, ScopeCase
 from zhanye.org.permissions import AUTHENTICATED, ROLES
-from zhanye.web.deps import all_routes, route_permission
+from zhanye.web.deps import CUSTOMER, all_routes, route_permission
 
 LOGOUT_ROUTES = {("POST", "/api/v1/auth/logout"), ("POST", "/logout")}
 
@@ -104,6 +106,12 @@ def test_permission_sweep(app, client, matrix) -> None:  # type: ignore[no-untyp
         if permission == "public":
             continue
         url = _fill(path)
+        if permission == CUSTOMER:  # the customer's own channel: a staff token is not a customer session
+            for role in ROLES:
+                resp = _call(client, method, url, matrix["headers"][role])
+                if resp.status_code != 401:
+                    failures.append(f"{role} {method} {path}: customer route, expected 401, got {resp.status_code}")
+            continue
         for role in ROLES:
             allowed = _allowed(permission, role, matrix["grants"])
             if allowed and (method, path) in unsafe:
@@ -134,7 +142,7 @@ def test_every_object_route_has_a_scope_case(app, matrix) -> None:  # type: igno
     cases = {(c.method, c.path) for c in _scope_cases(matrix["ctx"])}
     exempt = set().union(*(getattr(m, "NO_OBJECT_ROUTES", set()) for m in _authz_modules()))
     missing = [f"{m} {p}" for m, p, r in _routes(app)
-               if "{" in p and route_permission(r) not in ("public", None) and (m, p) not in cases
+               if "{" in p and route_permission(r) not in ("public", CUSTOMER, None) and (m, p) not in cases
                and (m, p) not in exempt]
     assert not missing, f"add scope cases in tests/e2e/authz/<feature>.py for: {missing}"
 
