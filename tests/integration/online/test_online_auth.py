@@ -1,0 +1,95 @@
+"""Online login rules on the database: who may get a code, sessions that end, and the customer
+principal's scope and idempotency lane."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from tests.integration.origination.helpers import last_sms_code, principal, verified_customer
+from zhanye.core.config import get_settings
+from zhanye.integrations.base import registry
+from zhanye.online import auth
+from zhanye.online.models import OnlineSession
+
+
+def _sent_count() -> int:
+    return len(registry.get("sms").outbox)
+
+
+def test_codes_go_only_to_verified_customers_with_that_mobile(demo_db) -> None:  # type: ignore[no-untyped-def]
+    with demo_db.unit_of_work() as s:
+        actor = principal(s, "manager1")
+        unverified = verified_customer(s, actor, verify=False, eaccount=False)
+        ok = verified_customer(s, actor, eaccount=False)
+    sent = _sent_count()
+    with demo_db.unit_of_work() as s:
+        assert auth.request_code(s, id_number=unverified["id_number"], mobile=unverified["mobile"]) is None
+        assert auth.request_code(s, id_number=ok["id_number"], mobile="13800000002") is None
+        assert auth.request_code(s, id_number="110101199003071233", mobile=ok["mobile"]) is None
+    assert _sent_count() == sent  # nothing went out
+    with demo_db.unit_of_work() as s:
+        assert auth.request_code(s, id_number=ok["id_number"].lower(), mobile=ok["mobile"]) is not None
+    assert _sent_count() == sent + 1
+
+
+def _logged_in(demo_db) -> tuple[dict, str]:  # type: ignore[no-untyped-def,type-arg]
+    with demo_db.unit_of_work() as s:
+        cust = verified_customer(s, principal(s, "manager1"), eaccount=False)
+    with demo_db.unit_of_work() as s:
+        auth.request_code(s, id_number=cust["id_number"], mobile=cust["mobile"])
+    with demo_db.unit_of_work() as s:
+        outcome = auth.login(s, id_number=cust["id_number"], mobile=cust["mobile"], code=last_sms_code(cust["mobile"]),
+                             user_agent="pytest")
+    assert outcome.ok and outcome.token
+    return cust, outcome.token
+
+
+def test_session_principal_and_its_end(demo_db) -> None:  # type: ignore[no-untyped-def]
+    cust, token = _logged_in(demo_db)
+    with demo_db.read_connection() as conn:
+        p = auth.resolve_token(conn, token)
+    assert p is not None and p.customer_id == cust["customer_id"] and p.staff_id == 0
+    assert p.roles == {"customer"} and len(p.scope_ids) == 1 and p.idempotency_scope == f"customer:{p.customer_id}"
+    assert "*" in p.display_name
+    with demo_db.unit_of_work() as s:
+        row = s.execute(select(OnlineSession).where(OnlineSession.customer_id == cust["customer_id"])).scalar_one()
+        assert row.token_hash != token and len(row.token_hash) == 64  # only the hash is kept
+        assert row.expires_at - row.created_at == dt.timedelta(minutes=get_settings().online_session_minutes)
+        row.expires_at = row.created_at  # time passes
+    with demo_db.read_connection() as conn:
+        assert auth.resolve_token(conn, token) is None
+
+
+def test_logout_and_closed_file_end_the_session(demo_db) -> None:  # type: ignore[no-untyped-def]
+    from zhanye.customers.models import Customer
+
+    cust, token = _logged_in(demo_db)
+    with demo_db.unit_of_work() as s:
+        s.get(Customer, cust["customer_id"]).status = "closed"
+    with demo_db.read_connection() as conn:
+        assert auth.resolve_token(conn, token) is None
+    with demo_db.unit_of_work() as s:
+        s.get(Customer, cust["customer_id"]).status = "active"
+    with demo_db.read_connection() as conn:
+        assert auth.resolve_token(conn, token) is not None
+    with demo_db.unit_of_work() as s:
+        auth.logout(s, token)
+    with demo_db.read_connection() as conn:
+        assert auth.resolve_token(conn, token) is None
+
+
+def test_wrong_codes_are_counted_and_lock_the_code(demo_db) -> None:  # type: ignore[no-untyped-def]
+    with demo_db.unit_of_work() as s:
+        cust = verified_customer(s, principal(s, "manager1"), eaccount=False)
+    with demo_db.unit_of_work() as s:
+        auth.request_code(s, id_number=cust["id_number"], mobile=cust["mobile"])
+    right = last_sms_code(cust["mobile"])
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(5):
+        with demo_db.unit_of_work() as s:
+            assert not auth.login(s, id_number=cust["id_number"], mobile=cust["mobile"], code=wrong).ok
+    with demo_db.unit_of_work() as s:  # five wrong tries: even the right code no longer opens
+        outcome = auth.login(s, id_number=cust["id_number"], mobile=cust["mobile"], code=right)
+    assert not outcome.ok and outcome.error is not None and outcome.error.code == "sms_code_invalid"
