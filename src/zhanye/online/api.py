@@ -5,6 +5,7 @@ drawing down take an Idempotency-Key (required for drawdowns)."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -16,7 +17,7 @@ from zhanye.core.config import get_settings
 from zhanye.core.context import Principal
 from zhanye.lending.origination.api import decode_png
 from zhanye.lending.sms_codes import SmsCodeTooSoon
-from zhanye.online import auth, schemas, service
+from zhanye.online import accounts, auth, schemas, service
 from zhanye.web.api_util import read, run_write
 from zhanye.web.deps import CUSTOMER_COOKIE, customer, public
 
@@ -181,3 +182,59 @@ def api_list_drawdowns(request: Request, principal: Principal = Depends(customer
 def api_get_drawdown(drawdown_id: int, request: Request, principal: Principal = Depends(customer())) -> Any:
     return read(request, lambda s: service.drawdown_view(service.get_drawdown(s, actor=principal,
                                                                               drawdown_id=drawdown_id)))
+
+
+# --- e-accounts and loans --------------------------------------------------------------------------
+
+@router.get("/eaccounts")
+def api_list_eaccounts(request: Request, principal: Principal = Depends(customer())) -> Any:
+    return read(request, lambda s: {"items": accounts.list_eaccounts(s, actor=principal)})
+
+
+@router.post("/eaccounts/{account_id}/topups", status_code=201)
+def api_topup(account_id: int, body: schemas.AmountIn, request: Request, idempotency_key: IdemKey = None,
+              principal: Principal = Depends(customer())) -> JSONResponse:
+    """Top up from the bound card: posted at once (held), then confirmed with the card's bank."""
+    started = run_write(request, principal, lambda s: {"order_id": accounts.start_topup(
+        s, actor=principal, account_id=account_id, amount_fen=body.amount_fen, key=idempotency_key or "")},
+        payload={"account_id": account_id, **body.model_dump()}, key=idempotency_key, key_required=True,
+        status_code=201)
+    order_id = int(json.loads(bytes(started.body))["order_id"])
+    return run_write(request, principal, lambda s: accounts.finish_topup(s, actor=principal, order_id=order_id),
+                     status_code=201)
+
+
+@router.get("/loans")
+def api_list_loans(request: Request, principal: Principal = Depends(customer())) -> Any:
+    return read(request, lambda s: {"items": [accounts.loan_view(s, ln) for ln in accounts.list_loans(s, actor=principal)]})
+
+
+@router.get("/loans/{loan_id}")
+def api_get_loan(loan_id: int, request: Request, principal: Principal = Depends(customer())) -> Any:
+    return read(request, lambda s: accounts.loan_view(s, accounts.get_loan(s, actor=principal, loan_id=loan_id),
+                                                      with_schedule=True))
+
+
+@router.post("/loans/{loan_id}/repayments", status_code=201)
+def api_repay(loan_id: int, body: schemas.AmountIn, request: Request, idempotency_key: IdemKey = None,
+              principal: Principal = Depends(customer())) -> JSONResponse:
+    return run_write(request, principal, lambda s: accounts.repay(s, actor=principal, loan_id=loan_id,
+                                                                  amount_fen=body.amount_fen,
+                                                                  key=idempotency_key or ""),
+                     payload={"loan_id": loan_id, **body.model_dump()}, key=idempotency_key, key_required=True,
+                     status_code=201)
+
+
+@router.post("/loans/{loan_id}/prepayment-quote")
+def api_prepayment_quote(loan_id: int, body: schemas.PrepaymentQuoteIn, request: Request,
+                         principal: Principal = Depends(customer())) -> Any:
+    return read(request, lambda s: accounts.quote_prepayment(s, actor=principal, loan_id=loan_id, **body.model_dump()))
+
+
+@router.post("/loans/{loan_id}/prepayments", status_code=201)
+def api_prepay(loan_id: int, body: schemas.PrepaymentIn, request: Request, idempotency_key: IdemKey = None,
+               principal: Principal = Depends(customer())) -> JSONResponse:
+    return run_write(request, principal, lambda s: accounts.prepay(s, actor=principal, loan_id=loan_id,
+                                                                   key=idempotency_key or "", **body.model_dump()),
+                     payload={"loan_id": loan_id, **body.model_dump()}, key=idempotency_key, key_required=True,
+                     status_code=201)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -58,3 +58,17 @@ class DrawdownIn(Strict):
     payee_account: AccountNo | None = None
     payee_bank: Name | None = None
     purpose: Annotated[FreeText, StringConstraints(max_length=200)] = ""
+
+
+class AmountIn(Strict):
+    amount_fen: PositiveFen
+
+
+class PrepaymentQuoteIn(Strict):
+    kind: Literal["full", "partial"]
+    principal_fen: PositiveFen | None = None
+    option: Literal["shorten_term", "lower_installment"] | None = None
+
+
+class PrepaymentIn(PrepaymentQuoteIn):
+    expected_total_fen: PositiveFen

@@ -20,7 +20,7 @@ from zhanye.core import idempotency
 from zhanye.core.context import Principal
 from zhanye.core.errors import DomainError
 from zhanye.core.money import Rounding, yuan_to_fen
-from zhanye.online import auth, schemas, service
+from zhanye.online import accounts, auth, schemas, service
 from zhanye.online.api import do_login, send_login_code, set_session_cookie
 from zhanye.web import i18n
 from zhanye.web.deps import CUSTOMER_COOKIE, customer, public
@@ -40,9 +40,9 @@ def _fen(raw: str | None) -> int | None:
         return -1
 
 
-def _int(raw: str | None) -> int | None:
+def _int(raw: str | None, *, digits: int = 5) -> int | None:
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 6 else None
+    return int(raw) if raw.isdigit() and len(raw) <= digits else None
 
 
 def _field_errors(exc: DomainError) -> dict[str, str]:
@@ -133,8 +133,12 @@ def home_page(request: Request, principal: Principal = Depends(customer())) -> H
         apps, _ = service.list_applications(s, actor=principal, page_size=20)
         applications = [service.application_view(s, a) for a in apps]
         drawdowns = [service.drawdown_view(d) for d in service.list_drawdowns(s, actor=principal)]
+        eaccounts = accounts.list_eaccounts(s, actor=principal)
+        loans = [accounts.loan_view(s, ln) for ln in accounts.list_loans(s, actor=principal)]
     return render(request, "online/home.html", {"me": me, "lines": lines, "applications": applications,
-                                                "drawdowns": drawdowns})
+                                                "drawdowns": drawdowns, "eaccounts": eaccounts, "loans": loans,
+                                                "done": request.query_params.get("done", "")[:20],
+                                                "token": uuid.uuid4().hex})
 
 
 def _apply_page(request: Request, principal: Principal, form: dict[str, str], errors: dict[str, str],
@@ -254,3 +258,112 @@ def receipt_page(drawdown_id: int, request: Request, principal: Principal = Depe
     with request.app.state.db.unit_of_work(write=False) as s:
         dd = service.drawdown_view(service.get_drawdown(s, actor=principal, drawdown_id=drawdown_id))
     return render(request, "online/receipt.html", {"dd": dd})
+
+
+# --- e-accounts and loans --------------------------------------------------------------------------
+
+@router.post("/m/eaccounts/{account_id}/topup", response_class=HTMLResponse)
+async def topup_post(account_id: int, request: Request, principal: Principal = Depends(customer())) -> Response:
+    raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
+    fen = _fen(raw.get("amount_yuan"))
+    if fen is None or fen <= 0:
+        return RedirectResponse("/m?done=topup_bad_amount", status_code=303)
+    token = raw.get("token") or uuid.uuid4().hex
+    try:
+        url = _once(request, principal, token, f"POST /m/eaccounts/{account_id}/topup", {"fen": fen},
+                    lambda s: f"/m?order={accounts.start_topup(s, actor=principal, account_id=account_id, amount_fen=fen, key=token)}")
+        order_id = int(url.rsplit("=", 1)[1])
+        with request.app.state.db.unit_of_work() as s:
+            status = accounts.finish_topup(s, actor=principal, order_id=order_id)["status"]
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return RedirectResponse("/m?done=topup_refused", status_code=303)
+    return RedirectResponse(f"/m?done=topup_{status}", status_code=303)
+
+
+def _loan_page(request: Request, principal: Principal, loan_id: int, *, error: str = "", done: str = "",
+               quote: dict[str, Any] | None = None, form: dict[str, str] | None = None,
+               status_code: int = 200) -> HTMLResponse:
+    with request.app.state.db.unit_of_work(write=False) as s:
+        loan = accounts.loan_view(s, accounts.get_loan(s, actor=principal, loan_id=loan_id), with_schedule=True)
+        eaccounts = accounts.list_eaccounts(s, actor=principal)
+    return render(request, "online/loan.html", {"loan": loan, "eaccounts": eaccounts, "error": error, "done": done,
+                                                "quote": quote, "form": form or {}, "token": uuid.uuid4().hex},
+                  status_code=status_code)
+
+
+@router.get("/m/loans/{loan_id}", response_class=HTMLResponse)
+def loan_page(loan_id: int, request: Request, principal: Principal = Depends(customer())) -> HTMLResponse:
+    return _loan_page(request, principal, loan_id, done=request.query_params.get("done", "")[:20])
+
+
+@router.post("/m/loans/{loan_id}/repay", response_class=HTMLResponse)
+async def repay_post(loan_id: int, request: Request, principal: Principal = Depends(customer())) -> Response:
+    raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
+    fen = _fen(raw.get("amount_yuan"))
+    if fen is None or fen <= 0:
+        return _loan_page(request, principal, loan_id, error=i18n.gettext_("Enter an amount in yuan, e.g. 1200.50"),
+                          status_code=422)
+    token = raw.get("token") or uuid.uuid4().hex
+
+    def action(s: Session) -> str:
+        accounts.repay(s, actor=principal, loan_id=loan_id, amount_fen=fen, key=f"page:{token}")
+        return f"/m/loans/{loan_id}?done=repaid"
+
+    try:
+        url = _once(request, principal, token, f"POST /m/loans/{loan_id}/repay", {"fen": fen}, action)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _loan_page(request, principal, loan_id, error=domain_message(exc), status_code=exc.status)
+    return RedirectResponse(url, status_code=303)
+
+
+def _prepay_fields(raw: dict[str, str]) -> dict[str, Any]:
+    kind = raw.get("kind", "full")
+    data: dict[str, Any] = {"kind": kind}
+    if kind == "partial":
+        data["principal_fen"] = _fen(raw.get("principal_yuan"))
+        data["option"] = raw.get("option") or "lower_installment"
+    return data
+
+
+@router.post("/m/loans/{loan_id}/prepay-quote", response_class=HTMLResponse)
+async def prepay_quote_post(loan_id: int, request: Request, principal: Principal = Depends(customer())) -> Response:
+    raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
+    body, errors = validate_form(schemas.PrepaymentQuoteIn, _prepay_fields(raw))
+    if body is None:
+        return _loan_page(request, principal, loan_id, error="; ".join(errors.values()), form=raw, status_code=422)
+    assert isinstance(body, BaseModel)
+    try:
+        with request.app.state.db.unit_of_work(write=False) as s:
+            quote = accounts.quote_prepayment(s, actor=principal, loan_id=loan_id, **body.model_dump())
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _loan_page(request, principal, loan_id, error=domain_message(exc), form=raw, status_code=exc.status)
+    return _loan_page(request, principal, loan_id, quote=quote, form=raw)
+
+
+@router.post("/m/loans/{loan_id}/prepay", response_class=HTMLResponse)
+async def prepay_post(loan_id: int, request: Request, principal: Principal = Depends(customer())) -> Response:
+    raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
+    data = {**_prepay_fields(raw), "expected_total_fen": _int(raw.get("expected_total_fen"), digits=15)}
+    body, errors = validate_form(schemas.PrepaymentIn, data)
+    if body is None:
+        return _loan_page(request, principal, loan_id, error="; ".join(errors.values()), form=raw, status_code=422)
+    assert isinstance(body, BaseModel)
+    token = raw.get("token") or uuid.uuid4().hex
+
+    def action(s: Session) -> str:
+        accounts.prepay(s, actor=principal, loan_id=loan_id, key=f"page:{token}", **body.model_dump())
+        return f"/m/loans/{loan_id}?done=prepaid"
+
+    try:
+        url = _once(request, principal, token, f"POST /m/loans/{loan_id}/prepay", body.model_dump(), action)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _loan_page(request, principal, loan_id, error=domain_message(exc), form=raw, status_code=exc.status)
+    return RedirectResponse(url, status_code=303)
