@@ -10,7 +10,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from zhanye.core.calendar import BANK_TZ
 from zhanye.core.money import fen_to_yuan, format_yuan, to_chinese_upper
@@ -27,6 +28,17 @@ def _local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(BANK_TZ).strftime(fmt)
 
 
+@pass_context
+def _template_gettext(ctx: Context, message: str) -> str:
+    """``_()`` in a template: the template's own feature words it first (see web/i18n.py)."""
+    return i18n.gettext_in(i18n.template_feature(ctx.name), message)
+
+
+@pass_context
+def _template_ngettext(ctx: Context, singular: str, plural: str, n: int) -> str:
+    return i18n.ngettext_in(i18n.template_feature(ctx.name), singular, plural, n)
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     loaders = [FileSystemLoader(str(PACKAGE_ROOT / "web" / "templates"))]
@@ -34,7 +46,7 @@ def environment() -> Environment:
     loaders += [FileSystemLoader(str(p)) for p in feature_dirs if p.parent.name != "web"]
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html", "xml"]),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-    env.install_gettext_callables(i18n.gettext_, i18n.ngettext_, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["yuan"] = lambda fen: format_yuan(int(fen)) if fen is not None else ""
     env.filters["yuan_plain"] = lambda fen: str(fen_to_yuan(int(fen))) if fen else ""  # form input values
     env.filters["upper_amount"] = lambda fen: to_chinese_upper(int(fen)) if fen is not None else ""
