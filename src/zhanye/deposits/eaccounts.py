@@ -228,6 +228,8 @@ def finish_clearing(session: Session, *, actor: Principal, order_id: int) -> Cle
         ledger.release_hold(session, actor=actor, hold_id=order.hold_id)
     if result.confirmed:
         order.status = "confirmed"
+        ledger.settle_clearing(session, actor=actor, institution_id=order.institution_id, amount_fen=order.amount_fen,
+                               direction=order.direction, source_type="eaccount.clearing", source_id=str(order.id))
     else:
         rev = ledger.reverse_entry(session, actor=actor, entry_id=order.entry_id, reason=result.reason[:100])
         order.status, order.reversal_entry_id, order.failure_reason = "failed", rev.id, result.reason[:200]

@@ -14,6 +14,7 @@ from zhanye.ledger.models import GL_TYPES, GLAccount
 # code, Chinese name, type, is_control
 STANDARD_CHART: list[tuple[str, str, str, bool]] = [
     ("1001", "库存现金", "asset", False),
+    ("1011", "存放中央银行款项（清算备付）", "asset", False),
     ("1131", "清算资金往来（在途）", "asset", False),
     ("1301", "个人贷款-正常", "asset", True),
     ("1302", "个人贷款-关注", "asset", True),

@@ -501,3 +501,6 @@ def statement(session: Session, actor: Principal, account_id: int, *, date_from:
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(stmt.order_by(JournalLine.id).limit(limit).offset(offset)).all()
     return acc, [(r[0], r[1]) for r in rows], int(total)
+
+
+from zhanye.ledger.settlement import settle_clearing as settle_clearing  # noqa: E402  (for other features)
