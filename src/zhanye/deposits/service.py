@@ -31,6 +31,7 @@ from zhanye.deposits.products import (  # noqa: F401
     set_rate,
 )
 from zhanye.deposits.term import (  # noqa: F401
+    check_purchase,
     get_term,
     list_terms,
     purchase,

@@ -89,9 +89,31 @@ def purchase(session: Session, *, actor: Principal, eaccount_id: int, product_id
     return d
 
 
+def check_withdrawal(session: Session, d: TermDeposit, amount_fen: int | None) -> bool:
+    """Refuse an early withdrawal the rules do not allow; True when it takes all of the deposit."""
+    if d.status != "active":
+        raise InvalidTransition("存款已支取", "The deposit is already closed")
+    p = get_product(session, d.product_id)
+    if not p.early_withdrawal:
+        raise DepositRuleViolation("该产品不允许提前支取", "The product does not allow early withdrawal")
+    if amount_fen is None or amount_fen == d.principal_fen:
+        return True
+    ledger.check_amount(amount_fen)
+    if d.partial_done:
+        raise DepositRuleViolation("只允许一次部分提前支取", "Only one partial early withdrawal is allowed")
+    if amount_fen > d.principal_fen:
+        raise DepositRuleViolation("支取金额超过本金", "The amount is more than the principal")
+    if d.principal_fen - amount_fen < p.min_amount_fen:
+        raise DepositRuleViolation(f"剩余本金不得低于起存金额 {format_yuan(p.min_amount_fen)}",
+                                   f"The rest must stay at least {format_yuan(p.min_amount_fen)}")
+    return False
+
+
 def quote_withdrawal(session: Session, d: TermDeposit, amount_fen: int | None, on: dt.date) -> dict[str, object]:
-    """试算 of an early withdrawal: the withdrawn part earns the demand rate for the days held."""
-    amount = d.principal_fen if amount_fen is None else amount_fen
+    """试算 of an early withdrawal (refused as the withdrawal would be): the withdrawn part earns
+    the demand rate for the days held."""
+    amount = d.principal_fen if check_withdrawal(session, d, amount_fen) else amount_fen
+    assert amount is not None
     days = (on - d.start_date).days
     rate = demand_rate(session)
     interest = interest_fen(amount, rate, days, Rounding.HALF_UP)
@@ -105,24 +127,9 @@ def withdraw(session: Session, *, actor: Principal, deposit_id: int, amount_fen:
     d = get_term(session, actor, deposit_id)
     ledger.lock_accounts(session, [d.account_id, d.eaccount_id])
     session.refresh(d)
-    if d.status != "active":
-        raise InvalidTransition("存款已支取", "The deposit is already closed")
-    p = get_product(session, d.product_id)
-    if not p.early_withdrawal:
-        raise DepositRuleViolation("该产品不允许提前支取", "The product does not allow early withdrawal")
     bdate = get_business_date(session)
-    full = amount_fen is None or amount_fen == d.principal_fen
-    if not full:
-        assert amount_fen is not None
-        ledger.check_amount(amount_fen)
-        if d.partial_done:
-            raise DepositRuleViolation("只允许一次部分提前支取", "Only one partial early withdrawal is allowed")
-        if amount_fen > d.principal_fen:
-            raise DepositRuleViolation("支取金额超过本金", "The amount is more than the principal")
-        if d.principal_fen - amount_fen < p.min_amount_fen:
-            raise DepositRuleViolation(f"剩余本金不得低于起存金额 {format_yuan(p.min_amount_fen)}",
-                                       f"The rest must stay at least {format_yuan(p.min_amount_fen)}")
-    q = quote_withdrawal(session, d, None if full else amount_fen, bdate)
+    q = quote_withdrawal(session, d, amount_fen, bdate)  # refuses what the rules do not allow
+    full = q["remaining_fen"] == 0
     amount, interest = int(q["amount_fen"]), int(q["interest_fen"])  # type: ignore[call-overload]
     lines = [ledger.debit(amount, account_id=d.account_id, memo="提前支取本金")]
     if interest:

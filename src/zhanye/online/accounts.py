@@ -38,7 +38,7 @@ def list_eaccounts(session: Session, *, actor: Principal) -> list[dict[str, Any]
     return out
 
 
-def _own_eaccount(session: Session, actor: Principal, account_id: int) -> Any:
+def own_eaccount(session: Session, actor: Principal, account_id: int) -> Any:
     ea, _acc = deposits.get_eaccount(session, actor, account_id)
     if ea.customer_id != customer_id_of(actor):
         raise NotFound("电子账户不存在", "The e-account does not exist")
@@ -47,7 +47,7 @@ def _own_eaccount(session: Session, actor: Principal, account_id: int) -> Any:
 
 def start_topup(session: Session, *, actor: Principal, account_id: int, amount_fen: int, key: str) -> int:
     """Move money in from the bound card; credited now, held until the card's bank confirms."""
-    _own_eaccount(session, actor, account_id)
+    own_eaccount(session, actor, account_id)
     order = deposits.start_clearing(session, actor=actor, account_id=account_id, direction="in",
                                     amount_fen=amount_fen, order_key=f"online:{customer_id_of(actor)}:{key}")
     return int(order.id)
@@ -55,7 +55,7 @@ def start_topup(session: Session, *, actor: Principal, account_id: int, amount_f
 
 def finish_topup(session: Session, *, actor: Principal, order_id: int) -> dict[str, Any]:
     order = deposits.get_order(session, actor, order_id)
-    _own_eaccount(session, actor, order.eaccount_id)
+    own_eaccount(session, actor, order.eaccount_id)
     order = deposits.finish_clearing(session, actor=actor, order_id=order_id)
     return {"order_id": order.id, "account_id": order.eaccount_id, "amount_fen": order.amount_fen,
             "amount_yuan": _yuan(order.amount_fen), "status": order.status, "failure_reason": order.failure_reason}

@@ -18,6 +18,7 @@ from zhanye.core.context import Principal
 from zhanye.lending.origination.api import decode_png
 from zhanye.lending.sms_codes import SmsCodeTooSoon
 from zhanye.online import accounts, auth, schemas, service
+from zhanye.online import deposits as online_deposits
 from zhanye.web.api_util import read, run_write
 from zhanye.web.deps import CUSTOMER_COOKIE, customer, public
 
@@ -238,3 +239,50 @@ def api_prepay(loan_id: int, body: schemas.PrepaymentIn, request: Request, idemp
                                                                    key=idempotency_key or "", **body.model_dump()),
                      payload={"loan_id": loan_id, **body.model_dump()}, key=idempotency_key, key_required=True,
                      status_code=201)
+
+
+# --- term deposits ---------------------------------------------------------------------------------
+
+@router.get("/deposit-products")
+def api_deposit_products(request: Request, principal: Principal = Depends(customer())) -> Any:
+    return read(request, lambda s: {"items": online_deposits.products(s)})
+
+
+@router.post("/deposit-quote")
+def api_deposit_quote(body: schemas.DepositQuoteIn, request: Request, principal: Principal = Depends(customer())) -> Any:
+    return read(request, lambda s: online_deposits.quote(s, **body.model_dump()))
+
+
+@router.post("/term-deposits", status_code=201)
+def api_buy_deposit(body: schemas.DepositBuyIn, request: Request, idempotency_key: IdemKey = None,
+                    principal: Principal = Depends(customer())) -> JSONResponse:
+    return run_write(request, principal, lambda s: online_deposits.term_view(s, online_deposits.buy(
+        s, actor=principal, key=idempotency_key or "", **body.model_dump())),
+        payload=body.model_dump(), key=idempotency_key, key_required=True, status_code=201)
+
+
+@router.get("/term-deposits")
+def api_list_deposits(request: Request, principal: Principal = Depends(customer())) -> Any:
+    return read(request, lambda s: {"items": [online_deposits.term_view(s, d)
+                                              for d in online_deposits.list_terms(s, actor=principal)]})
+
+
+@router.get("/term-deposits/{deposit_id}")
+def api_get_deposit(deposit_id: int, request: Request, principal: Principal = Depends(customer())) -> Any:
+    return read(request, lambda s: online_deposits.term_view(s, online_deposits.get_term(s, actor=principal,
+                                                                                         deposit_id=deposit_id)))
+
+
+@router.post("/term-deposits/{deposit_id}/withdrawal-quote")
+def api_withdrawal_quote(deposit_id: int, body: schemas.WithdrawalIn, request: Request,
+                         principal: Principal = Depends(customer())) -> Any:
+    return read(request, lambda s: online_deposits.quote_withdrawal(s, actor=principal, deposit_id=deposit_id,
+                                                                    amount_fen=body.amount_fen))
+
+
+@router.post("/term-deposits/{deposit_id}/withdrawals")
+def api_withdraw_deposit(deposit_id: int, body: schemas.WithdrawalIn, request: Request, idempotency_key: IdemKey = None,
+                         principal: Principal = Depends(customer())) -> JSONResponse:
+    return run_write(request, principal, lambda s: online_deposits.term_view(s, online_deposits.withdraw(
+        s, actor=principal, deposit_id=deposit_id, amount_fen=body.amount_fen)),
+        payload={"deposit_id": deposit_id, **body.model_dump()}, key=idempotency_key, key_required=True)

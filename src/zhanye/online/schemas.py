@@ -72,3 +72,17 @@ class PrepaymentQuoteIn(Strict):
 
 class PrepaymentIn(PrepaymentQuoteIn):
     expected_total_fen: PositiveFen
+
+
+class DepositQuoteIn(Strict):
+    product_code: Code
+    amount_fen: PositiveFen
+
+
+class DepositBuyIn(DepositQuoteIn):
+    eaccount_id: Annotated[int, Field(ge=1)]
+    instruction: Literal["return", "renew_principal", "renew_all"] | None = None
+
+
+class WithdrawalIn(Strict):
+    amount_fen: PositiveFen | None = None  # none: all of it

@@ -21,6 +21,7 @@ from zhanye.core.context import Principal
 from zhanye.core.errors import DomainError
 from zhanye.core.money import Rounding, yuan_to_fen
 from zhanye.online import accounts, auth, schemas, service
+from zhanye.online import deposits as online_deposits
 from zhanye.online.api import do_login, send_login_code, set_session_cookie
 from zhanye.web import i18n
 from zhanye.web.deps import CUSTOMER_COOKIE, customer, public
@@ -366,4 +367,128 @@ async def prepay_post(loan_id: int, request: Request, principal: Principal = Dep
         if exc.status == 404:
             raise
         return _loan_page(request, principal, loan_id, error=domain_message(exc), form=raw, status_code=exc.status)
+    return RedirectResponse(url, status_code=303)
+
+
+# --- term deposits ---------------------------------------------------------------------------------
+
+def _deposits_page(request: Request, principal: Principal, *, form: dict[str, str] | None = None,
+                   quote: dict[str, Any] | None = None, error: str = "", status_code: int = 200) -> HTMLResponse:
+    with request.app.state.db.unit_of_work(write=False) as s:
+        products = online_deposits.products(s)
+        terms = [online_deposits.term_view(s, d) for d in online_deposits.list_terms(s, actor=principal)]
+        eaccounts = [ea for ea in accounts.list_eaccounts(s, actor=principal) if ea["eclass"] == "II"]
+    return render(request, "online/deposits.html", {
+        "products": products, "terms": terms, "eaccounts": eaccounts, "form": form or {}, "quote": quote,
+        "error": error, "done": request.query_params.get("done", "")[:20], "token": uuid.uuid4().hex,
+        "instructions": online_deposits.INSTRUCTION_NAMES}, status_code=status_code)
+
+
+@router.get("/m/deposits", response_class=HTMLResponse)
+def deposits_page(request: Request, principal: Principal = Depends(customer())) -> HTMLResponse:
+    return _deposits_page(request, principal)
+
+
+def _deposit_form(raw: dict[str, str]) -> dict[str, Any]:
+    return {"product_code": raw.get("product_code", ""), "amount_fen": _fen(raw.get("amount_yuan"))}
+
+
+@router.post("/m/deposits/quote", response_class=HTMLResponse)
+async def deposit_quote_post(request: Request, principal: Principal = Depends(customer())) -> Response:
+    raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
+    body, errors = validate_form(schemas.DepositQuoteIn, _deposit_form(raw))
+    if body is None:
+        return _deposits_page(request, principal, form=raw, error="; ".join(errors.values()), status_code=422)
+    assert isinstance(body, BaseModel)
+    try:
+        with request.app.state.db.unit_of_work(write=False) as s:
+            quote = online_deposits.quote(s, **body.model_dump())
+    except DomainError as exc:
+        return _deposits_page(request, principal, form=raw, error=domain_message(exc), status_code=exc.status)
+    return _deposits_page(request, principal, form=raw, quote=quote)
+
+
+@router.post("/m/deposits/buy", response_class=HTMLResponse)
+async def deposit_buy_post(request: Request, principal: Principal = Depends(customer())) -> Response:
+    raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
+    data = {**_deposit_form(raw), "eaccount_id": _int(raw.get("eaccount_id"), digits=15),
+            "instruction": raw.get("instruction") or None}
+    body, errors = validate_form(schemas.DepositBuyIn, data)
+    if body is None:
+        return _deposits_page(request, principal, form=raw, error="; ".join(errors.values()), status_code=422)
+    assert isinstance(body, BaseModel)
+    token = raw.get("token") or uuid.uuid4().hex
+
+    def action(s: Session) -> str:
+        d = online_deposits.buy(s, actor=principal, key=f"page:{token}", **body.model_dump())
+        return f"/m/deposits/{d.id}?done=bought"
+
+    try:
+        url = _once(request, principal, token, "POST /m/deposits/buy", body.model_dump(), action)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _deposits_page(request, principal, form=raw, error=domain_message(exc), status_code=exc.status)
+    return RedirectResponse(url, status_code=303)
+
+
+def _deposit_page(request: Request, principal: Principal, deposit_id: int, *, quote: dict[str, Any] | None = None,
+                  form: dict[str, str] | None = None, error: str = "", status_code: int = 200) -> HTMLResponse:
+    with request.app.state.db.unit_of_work(write=False) as s:
+        d = online_deposits.term_view(s, online_deposits.get_term(s, actor=principal, deposit_id=deposit_id))
+    return render(request, "online/deposit.html", {"d": d, "quote": quote, "form": form or {}, "error": error,
+                                                   "done": request.query_params.get("done", "")[:20],
+                                                   "token": uuid.uuid4().hex}, status_code=status_code)
+
+
+@router.get("/m/deposits/{deposit_id}", response_class=HTMLResponse)
+def deposit_page(deposit_id: int, request: Request, principal: Principal = Depends(customer())) -> HTMLResponse:
+    return _deposit_page(request, principal, deposit_id)
+
+
+def _withdraw_amount(raw: dict[str, str]) -> int | None:
+    return _fen(raw.get("amount_yuan")) if raw.get("kind") == "partial" else None
+
+
+@router.post("/m/deposits/{deposit_id}/withdrawal-quote", response_class=HTMLResponse)
+async def withdrawal_quote_post(deposit_id: int, request: Request, principal: Principal = Depends(customer())) -> Response:
+    raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
+    body, errors = validate_form(schemas.WithdrawalIn, {"amount_fen": _withdraw_amount(raw)})
+    if body is None:
+        return _deposit_page(request, principal, deposit_id, form=raw, error="; ".join(errors.values()),
+                             status_code=422)
+    assert isinstance(body, schemas.WithdrawalIn)
+    try:
+        with request.app.state.db.unit_of_work(write=False) as s:
+            quote = online_deposits.quote_withdrawal(s, actor=principal, deposit_id=deposit_id,
+                                                     amount_fen=body.amount_fen)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _deposit_page(request, principal, deposit_id, form=raw, error=domain_message(exc),
+                             status_code=exc.status)
+    return _deposit_page(request, principal, deposit_id, quote=quote, form=raw)
+
+
+@router.post("/m/deposits/{deposit_id}/withdraw", response_class=HTMLResponse)
+async def withdraw_post(deposit_id: int, request: Request, principal: Principal = Depends(customer())) -> Response:
+    raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
+    body, errors = validate_form(schemas.WithdrawalIn, {"amount_fen": _withdraw_amount(raw)})
+    if body is None:
+        return _deposit_page(request, principal, deposit_id, form=raw, error="; ".join(errors.values()),
+                             status_code=422)
+    assert isinstance(body, schemas.WithdrawalIn)
+    token = raw.get("token") or uuid.uuid4().hex
+
+    def action(s: Session) -> str:
+        online_deposits.withdraw(s, actor=principal, deposit_id=deposit_id, amount_fen=body.amount_fen)
+        return f"/m/deposits/{deposit_id}?done=withdrawn"
+
+    try:
+        url = _once(request, principal, token, f"POST /m/deposits/{deposit_id}/withdraw", body.model_dump(), action)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _deposit_page(request, principal, deposit_id, form=raw, error=domain_message(exc),
+                             status_code=exc.status)
     return RedirectResponse(url, status_code=303)

@@ -27,7 +27,11 @@ BODIES = {  # a valid body for every customer POST naming an object, so that onl
     "/api/v1/online/loans/{loan_id}/repayments": {"amount_fen": 100},
     "/api/v1/online/loans/{loan_id}/prepayment-quote": {"kind": "full"},
     "/api/v1/online/loans/{loan_id}/prepayments": {"kind": "full", "expected_total_fen": 100},
+    "/api/v1/online/term-deposits/{deposit_id}/withdrawal-quote": {},
+    "/api/v1/online/term-deposits/{deposit_id}/withdrawals": {},
     "/m/applications/{application_id}/withdraw": None,
+    "/m/deposits/{deposit_id}/withdrawal-quote": ("form", {"kind": "full"}),
+    "/m/deposits/{deposit_id}/withdraw": ("form", {"kind": "full"}),
     "/m/eaccounts/{account_id}/topup": ("form", {"amount_yuan": "1"}),
     "/m/loans/{loan_id}/repay": ("form", {"amount_yuan": "1"}),
     "/m/loans/{loan_id}/prepay-quote": ("form", {"kind": "full"}),
@@ -37,7 +41,8 @@ BODIES = {  # a valid body for every customer POST naming an object, so that onl
 
 
 def _demo_farmer(demo_db):  # type: ignore[no-untyped-def]
-    """孙丰收 of the demo bank: an application, a signed line, a drawdown, its loan and his e-account."""
+    """孙丰收 of the demo bank: an application, a signed line, a drawdown, its loan and his e-account
+    (a term deposit is bought below)."""
     from zhanye.customers import pii
     from zhanye.customers.models import Customer
     from zhanye.lending.origination.models import Application, CreditLine, Drawdown
@@ -59,6 +64,10 @@ def _demo_farmer(demo_db):  # type: ignore[no-untyped-def]
 def test_every_customer_object_route_refuses_another_customer(app, client, demo_db) -> None:  # type: ignore[no-untyped-def]
     owner, ids = _demo_farmer(demo_db)
     a = customer_login(client, owner)
+    r = client.post("/api/v1/online/term-deposits", headers={**a, **key()},
+                    json={"product_code": "JHC3M", "eaccount_id": ids["account_id"], "amount_fen": 10_000})
+    assert r.status_code == 201, r.text
+    ids["deposit_id"] = r.json()["id"]
     intruder = new_customer(demo_db)  # same sub-branch (柳河支行) as the demo farmer
     b = customer_login(client, intruder)
     with demo_db.unit_of_work(write=False) as s:
@@ -80,9 +89,9 @@ def test_every_customer_object_route_refuses_another_customer(app, client, demo_
                 if isinstance(body, tuple):
                     r = client.request(method, url, headers=b, data=body[1])
                 else:
-                    r = client.request(method, url, headers={**b, **key()}, **({"json": body} if body else {}))
+                    r = client.request(method, url, headers={**b, **key()}, **({"json": body} if body is not None else {}))
             assert r.status_code == 404, (method, route.path, r.status_code, r.text[:200])
-    assert len(walked) >= 18, walked
+    assert len(walked) >= 24, walked
     with demo_db.unit_of_work(write=False) as s:
         assert snapshot(s, line_id=ids["line_id"], application_id=ids["application_id"],
                         account_id=ids["account_id"]) == before
@@ -91,5 +100,5 @@ def test_every_customer_object_route_refuses_another_customer(app, client, demo_
     own_apps = client.get("/api/v1/online/loan-applications", headers=a).json()["items"]
     assert ids["application_id"] in {x["id"] for x in own_apps}
     for path in ("/api/v1/online/loan-applications", "/api/v1/online/credit-lines", "/api/v1/online/drawdowns",
-                 "/api/v1/online/loans"):
+                 "/api/v1/online/loans", "/api/v1/online/term-deposits"):
         assert client.get(path, headers=b).json()["items"] == [], path
