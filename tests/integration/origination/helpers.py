@@ -137,9 +137,10 @@ def snapshot(session: Session, *, line_id: int | None = None, application_id: in
     if account_id is not None:
         snap["balance"] = session.execute(text("SELECT balance_fen FROM ledger_account WHERE id = :i"),
                                           {"i": account_id}).scalar_one()
-    snap["gl_1131"] = session.execute(text(
-        "SELECT coalesce(sum(l.debit_fen - l.credit_fen), 0) FROM ledger_line l "
-        "JOIN ledger_gl_account g ON g.id = l.gl_account_id WHERE g.code = '1131'")).scalar_one()
+    for code in ("1131", "1011"):  # clearing in transit, settlement account
+        snap[f"gl_{code}"] = session.execute(text(
+            "SELECT coalesce(sum(l.debit_fen - l.credit_fen), 0) FROM ledger_line l "
+            "JOIN ledger_gl_account g ON g.id = l.gl_account_id WHERE g.code = :c"), {"c": code}).scalar_one()
     return snap
 
 

@@ -102,6 +102,13 @@ def test_entrusted_drawdown_pays_the_payee_not_the_borrower(demo_db) -> None:  #
     with demo_db.unit_of_work() as s:
         dd = service.confirm_payment(s, actor=principal(s, "manager1"), drawdown_id=out["id"])
         assert dd.clearing_status == "confirmed"
+    for _ in range(2):  # a second confirmation settles nothing more
+        with demo_db.unit_of_work() as s:
+            service.confirm_payment(s, actor=principal(s, "manager1"), drawdown_id=out["id"])
+            settled = snapshot(s)
+            assert settled["gl_1131"] == before["gl_1131"], "no longer in transit"
+            assert settled["gl_1011"] == before["gl_1011"] - 12_000_000, "paid out of the settlement account"
+            assert check_ledger(s).ok
 
 
 def test_self_payment_below_threshold_credits_the_eaccount_and_needs_a_voucher(demo_db) -> None:  # type: ignore[no-untyped-def]

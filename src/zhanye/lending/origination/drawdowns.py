@@ -34,6 +34,7 @@ from zhanye.core.masking import mask_card
 from zhanye.core.money import format_yuan
 from zhanye.core.scope import in_scope
 from zhanye.integrations import clearing
+from zhanye.ledger import service as ledger
 from zhanye.lending import products
 from zhanye.lending.models import LoanProduct
 from zhanye.lending.origination import lines as lines_service
@@ -247,6 +248,9 @@ def confirm_payment(session: Session, *, actor: Principal, drawdown_id: int) -> 
         return payment_failed(session, actor=actor, dd=dd, reason=conf.reason)
     dd.clearing_status = "confirmed"
     session.flush()
+    # the payment has left the bank's settlement account: 1131 in transit → 1011
+    ledger.settle_clearing(session, actor=actor, institution_id=dd.institution_id, amount_fen=dd.amount_fen,
+                           direction="out", source_type="drawdown.entrusted", source_id=str(dd.id))
     audit.record(session, action=f"drawdown.payment_{dd.clearing_status}", object_type="drawdown", object_id=dd.id,
                  actor=actor, changes={"ref": dd.clearing_ref, "reason": conf.reason})
     return dd
