@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, ScalarSelect, Select, select
 from sqlalchemy.orm import Session
 
 from zhanye.core.errors import ValidationFailed
@@ -219,7 +219,16 @@ def _business_date_query() -> Select[tuple[dt.date]]:
 
 def get_business_date(session: Session | Connection) -> dt.date:
     """The business date (会计日期); a plain connection will do for a read-only request."""
-    value = session.execute(_business_date_query()).scalar()
+    return business_date_or_today(session.execute(_business_date_query()).scalar())
+
+
+def business_date_subquery() -> ScalarSelect[dt.date]:
+    """The business date as a scalar subquery, for a caller that reads it in the same round trip as
+    something else; pass the value read to ``business_date_or_today``."""
+    return _business_date_query().scalar_subquery()
+
+
+def business_date_or_today(value: dt.date | None) -> dt.date:
     return value if value is not None else dt.datetime.now(BANK_TZ).date()
 
 

@@ -29,6 +29,7 @@ _lock = threading.RLock()
 _meta: dict[str, DecisionMeta] = {}
 _active: dict[tuple[int, int], ActiveChoice] = {}
 _chains: dict[int, tuple[int, ...]] = {}
+_missing: set[str] = set()  # keys found to name no decision (until the next invalidation)
 _state: dict[str, Any] = {"checked": 0.0, "generation": None, "head_office": None, "db": None}
 
 
@@ -64,6 +65,7 @@ def clear() -> None:
     with _lock:
         _meta.clear()
         _active.clear()
+        _missing.clear()
 
 
 def same_database(session: Session) -> None:
@@ -76,6 +78,7 @@ def same_database(session: Session) -> None:
             _meta.clear()
             _active.clear()
             _chains.clear()
+            _missing.clear()
             _state.update(db=token, head_office=None, generation=None, checked=0.0)
 
 
@@ -98,6 +101,29 @@ def refresh_if_stale(session: Session) -> None:
         engine.invalidate()
     _state["generation"] = generation
     _state["checked"] = now
+
+
+def exists(session: Session, key: str) -> bool:
+    """Whether a decision has this key, from the cache. A decision is never deleted; a key found
+    missing is remembered until the next invalidation, which ``create_decision`` triggers here at
+    once and, through the generation, in other processes within ``REFRESH_SECONDS``."""
+    refresh_if_stale(session)
+    if key in _meta:
+        return True
+    if key in _missing:
+        return False
+    try:
+        meta(session, key)
+    except DecisionNotFound:
+        with _lock:
+            _missing.add(key)
+        return False
+    return True
+
+
+def forget_missing(key: str) -> None:
+    with _lock:
+        _missing.discard(key)
 
 
 def meta(session: Session, key: str) -> DecisionMeta:

@@ -57,6 +57,8 @@ def create_decision(session: Session, actor: Principal, *, key: str, name: str, 
                    created_by=actor.staff_id or None)
     session.add(dec)
     session.flush()
+    resolve.forget_missing(key)  # ``decision_exists`` may have cached its absence
+    resolve.bump_generation(session)  # ... in other processes too
     audit.record(session, action="decision.create", object_type="decision", object_id=dec.id,
                  changes={"key": key, "name": name, "branch_override": branch_override}, actor=actor)
     return dec
@@ -64,6 +66,11 @@ def create_decision(session: Session, actor: Principal, *, key: str, name: str, 
 
 def list_decisions(session: Session, actor: Principal) -> list[Decision]:
     return list(session.execute(select(Decision).order_by(Decision.key)).scalars())
+
+
+def decision_exists(session: Session, key: str) -> bool:
+    """Whether a decision has this key (cached in process, see ``resolve.exists``)."""
+    return resolve.exists(session, key)
 
 
 def get_decision(session: Session, actor: Principal, key: str) -> Decision:

@@ -9,7 +9,10 @@ Round trips per posting on PostgreSQL (besides the caller's BEGIN and COMMIT):
    looked up, in one statement — after the account locks, so a concurrent posting under the same
    key that committed while we waited is seen;
 3. ``write``: one statement of data-modifying CTEs — the entry, its lines (one multi-row
-   INSERT), the new balances, the audit record and the chain head.
+   INSERT), the new balances, the audit record and the chain head. The audit records the
+   transaction has buffered so far (``audit.record``) are chained before the entry's own and
+   written with it (``audit.claim``); records after it are chained at commit without looking the
+   head up again.
 
 On SQLite (writers serialized by ``BEGIN IMMEDIATE``) step 3 is a few plain statements.
 
@@ -32,18 +35,16 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from zhanye.core import audit, context
+from zhanye.core import audit
 from zhanye.core.calendar import BANK_TZ
 from zhanye.core.context import Principal
-from zhanye.core.db import utcnow
 from zhanye.core.errors import NotFound
-from zhanye.core.models import AuditChainHead, AuditRecord, BusinessDate
+from zhanye.core.models import AuditChainHead, BusinessDate
 from zhanye.ledger.models import Account, JournalEntry, JournalLine
 
 ACC = Account.__table__
 ENTRY = JournalEntry.__table__
 LINE = JournalLine.__table__
-AUDIT = AuditRecord.__table__
 HEAD = AuditChainHead.__table__
 
 _COLS = ("id", "number", "institution_id", "gl_account_id", "debit_normal", "balance_fen", "held_fen",
@@ -123,6 +124,8 @@ class Head:
 
 def chain_head(session: Session, external_id: str | None) -> Head:
     """Lock the audit chain head, draw the entry id and look the idempotency key up (PostgreSQL)."""
+    if audit.pending_count(session) >= audit.PG_MAX_ROWS:  # too many to write with the entry
+        audit.flush(session)
     nextval = func.nextval(func.pg_get_serial_sequence("ledger_entry", "id"))
     if external_id is not None:
         prior = select(ENTRY.c.id, ENTRY.c.payload_hash).where(ENTRY.c.external_id == external_id).subquery()
@@ -130,7 +133,8 @@ def chain_head(session: Session, external_id: str | None) -> Head:
     else:
         pid = phash = literal_column("NULL")
     row = session.execute(select(nextval, pid, phash, HEAD.c.last_id, HEAD.c.last_hash)
-                          .where(HEAD.c.name == "main").with_for_update(of=HEAD)).first()
+                          .where(HEAD.c.name == "main").with_for_update(of=HEAD),
+                          execution_options={audit.CHAIN_AWARE: True}).first()
     if row is None:
         row = session.execute(select(nextval, pid, phash)).one()
         return Head(int(row[0]), row[1], row[2], None, None)
@@ -142,25 +146,12 @@ def prior_entry(session: Session, external_id: str) -> tuple[int, str | None] | 
     return (int(row[0]), row[1]) if row is not None else None
 
 
-def _audit_values(head: Head, actor: Principal, entry_id: int, changes: dict[str, Any]) -> dict[str, Any]:
-    assert head.last_id is not None and head.last_hash is not None
-    rec = AuditRecord(id=head.last_id + 1, at=utcnow(), actor_id=actor.staff_id or None,
-                      actor_username=actor.username, role=",".join(sorted(actor.roles)),
-                      institution_id=actor.institution_id or None, device_id=actor.device_id,
-                      request_id=context.request_id(), action="ledger.entry.post", object_type="ledger_entry",
-                      object_id=str(entry_id), changes=audit.canonical_changes(changes), prev_hash=head.last_hash)
-    values = {c.name: getattr(rec, c.name) for c in AUDIT.columns if c.name != "hash"}
-    values["hash"] = audit.record_hash(head.last_hash, rec)
-    return values
-
-
 _ENTRY_COLS = [c.name for c in ENTRY.columns]
 _LINE_COLS = [c.name for c in LINE.columns if c.name != "id"]
-_AUDIT_COLS = [c.name for c in AUDIT.columns]
 
 
-@functools.lru_cache(maxsize=64)
-def _pg_write_sql(n_lines: int, n_accounts: int, with_audit: bool) -> Any:
+@functools.lru_cache(maxsize=256)
+def _pg_write_sql(n_lines: int, n_accounts: int, n_audit: int) -> Any:
     """One statement of data-modifying CTEs (its shape depends only on the counts, so psycopg
     prepares it once per connection)."""
     def cols(names: list[str]) -> str:
@@ -177,36 +168,41 @@ def _pg_write_sql(n_lines: int, n_accounts: int, with_audit: bool) -> Any:
         parts.append("zy_u AS (UPDATE ledger_account a SET balance_fen = v.bal, "
                      "last_activity_on = coalesce(CAST(:act AS date), a.last_activity_on) "
                      f"FROM (VALUES {vals}) AS v(id, bal) WHERE a.id = v.id)")
-    if with_audit:
-        parts.append(f"zy_a AS (INSERT INTO kernel_audit ({cols(_AUDIT_COLS)}) VALUES {row('a', _AUDIT_COLS)})")
-        final = "UPDATE kernel_audit_head SET last_id = :a_id, last_hash = :a_hash WHERE name = 'main'"
+    if n_audit:
+        parts.append(audit.insert_cte(n_audit))
+        final = audit.HEAD_UPDATE_SQL
     else:
         final = "SELECT 1"
     return text("WITH " + ",\n".join(parts) + "\n" + final).bindparams(
-        *[bindparam(f"e_{n}", type_=ENTRY.c[n].type) for n in ("created_at",)],
-        *([bindparam("a_at", type_=AUDIT.c.at.type)] if with_audit else []))
+        *[bindparam(f"e_{n}", type_=ENTRY.c[n].type) for n in ("created_at",)], *audit.at_bindparams(n_audit))
 
 
 def write(session: Session, *, head: Head | None, entry: dict[str, Any], lines: list[dict[str, Any]],
           balances: dict[int, int], activity_on: dt.date | None, actor: Principal,
           changes: dict[str, Any]) -> JournalEntry:
     """Write the entry, lines, balances and the audit record; returns the (persistent) entry."""
-    pg = head is not None
-    if pg:
-        assert head is not None
+    if head is not None:
         entry["id"] = head.entry_id
         for ln in lines:
             ln["entry_id"] = head.entry_id
-        rec = _audit_values(head, actor, head.entry_id, changes) if head.last_id is not None else None
+        audit.record(session, action="ledger.entry.post", object_type="ledger_entry", object_id=head.entry_id,
+                     changes=changes, actor=actor)
+        # With the head locked above: chain the buffered records (this one last) into this statement.
+        # Without a head row yet, the record stays buffered and the commit creates the head.
+        recs: list[dict[str, Any]] = []
+        if head.last_id is not None:
+            assert head.last_hash is not None
+            recs = audit.claim(session, head.last_id, head.last_hash)
         params: dict[str, Any] = {f"e_{k}": v for k, v in entry.items()}
         for i, ln in enumerate(lines):
             params |= {f"l{i}_{k}": v for k, v in ln.items()}
         for i, (acc_id, bal) in enumerate(sorted(balances.items())):
             params |= {f"u{i}_id": acc_id, f"u{i}_bal": bal}
         params["act"] = activity_on
-        if rec is not None:
-            params |= {f"a_{k}": v for k, v in rec.items()}
-        session.execute(_pg_write_sql(len(lines), len(balances), rec is not None), params)
+        if recs:
+            params |= audit.row_params(recs) | {"h_id": recs[-1]["id"], "h_hash": recs[-1]["hash"]}
+        session.execute(_pg_write_sql(len(lines), len(balances), len(recs)), params,
+                        execution_options={audit.CHAIN_AWARE: True})
     else:
         entry_id = session.execute(insert(ENTRY).values(**entry)).inserted_primary_key[0]
         entry["id"] = entry_id
@@ -218,15 +214,11 @@ def write(session: Session, *, head: Head | None, entry: dict[str, Any], lines: 
             if activity_on is not None:
                 values["last_activity_on"] = activity_on
             session.execute(update(ACC).where(ACC.c.id.in_(sorted(balances))).values(**values))
-        rec = None
+        audit.record(session, action="ledger.entry.post", object_type="ledger_entry", object_id=entry_id,
+                     changes=changes, actor=actor)
     for acc_id, bal in balances.items():
         _sync(session, Account, acc_id, {"balance_fen": bal} | (
             {"last_activity_on": activity_on} if activity_on is not None else {}))
-    if rec is not None:
-        _sync(session, AuditChainHead, "main", {"last_id": rec["id"], "last_hash": rec["hash"]})
-    else:
-        audit.record(session, action="ledger.entry.post", object_type="ledger_entry", object_id=entry["id"],
-                     changes=changes, actor=actor)
     obj = JournalEntry(**entry)
     make_transient_to_detached(obj)
     session.add(obj)

@@ -96,3 +96,48 @@ def test_same_external_id_concurrently_posts_once(demo_db, n) -> None:
     with demo_db.unit_of_work(write=False) as s:
         assert s.get(Account, b).balance_fen == 1_000  # exactly once
     assert all(isinstance(r, int) or r == "IntegrityError" for r in results), results
+
+
+def test_audit_chain_stays_linear_under_threads(demo_db) -> None:
+    """Records buffered before and after a posting, from many threads: each transaction's records
+    land together and in call order, and the chain verifies (no fork, no gap)."""
+    from sqlalchemy import select
+
+    from zhanye.core import audit
+    from zhanye.core.models import AuditRecord
+
+    threads, per = (4, 5) if demo_db.is_sqlite else (12, 8)
+    with demo_db.unit_of_work() as s:
+        ids = [funded_account(s, funds=10_000_000).id for _ in range(3)]
+        actor = system(s)
+        first = (s.execute(select(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1)).scalar() or 0) + 1
+    failures: list[str] = []
+
+    def worker(n: int) -> None:
+        for k in range(per):
+            try:
+                with demo_db.unit_of_work() as s:
+                    audit.record(s, action="test.before", object_type="t", object_id=f"{n}:{k}", actor=actor)
+                    ledger.transfer(s, actor=actor, from_account_id=ids[n % 3], to_account_id=ids[(n + 1) % 3],
+                                    amount_fen=1)
+                    audit.record(s, action="test.after", object_type="t", object_id=f"{n}:{k}", actor=actor)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                failures.append(f"{type(exc).__name__}: {exc}"[:200])
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert not failures, failures
+    with demo_db.unit_of_work(write=False) as s:
+        assert audit.verify(s).ok
+        rows = s.execute(select(AuditRecord.id, AuditRecord.action, AuditRecord.object_id)
+                         .where(AuditRecord.id >= first).order_by(AuditRecord.id)).all()
+    mine = [r for r in rows if r.action.startswith("test.") or r.action == "ledger.entry.post"]
+    assert [r.id for r in rows] == list(range(first, first + len(rows)))  # no gap
+    assert len([r for r in mine if r.action == "test.before"]) == threads * per
+    for i, r in enumerate(mine):  # before, posting, after: consecutive for each transaction
+        if r.action == "test.before":
+            assert mine[i + 1].action == "ledger.entry.post" and mine[i + 2].action == "test.after"
+            assert mine[i + 2].object_id == r.object_id

@@ -52,3 +52,21 @@ def test_session_objects_see_new_balances_and_entry(demo_db) -> None:
         ids = (a.id, b.id)
     with demo_db.unit_of_work(write=False) as s:
         assert [s.get(Account, i).balance_fen for i in ids] == [100, 900]
+
+
+def test_records_buffered_before_a_posting_keep_their_order(demo_db) -> None:
+    """The posting chains the transaction's earlier (buffered) records before its own, in one
+    statement, and later ones follow at commit."""
+    with demo_db.unit_of_work() as s:
+        actor = system(s)
+        a, b = funded_account(s, funds=1_000), funded_account(s)
+        audit.record(s, action="test.before", object_type="thing", object_id=1, actor=actor)
+        entry = ledger.transfer(s, actor=actor, from_account_id=a.id, to_account_id=b.id, amount_fen=10)
+        audit.record(s, action="test.after", object_type="thing", object_id=2, actor=actor)
+        first = s.execute(select(func.min(AuditRecord.id))).scalar_one()
+    with demo_db.unit_of_work(write=False) as s:
+        assert audit.verify(s).ok
+        rows = s.execute(select(AuditRecord.action, AuditRecord.object_id).where(AuditRecord.id >= first)
+                         .order_by(AuditRecord.id)).all()
+    tail = [tuple(r) for r in rows][-3:]
+    assert tail == [("test.before", "1"), ("ledger.entry.post", str(entry.id)), ("test.after", "2")]

@@ -52,3 +52,59 @@ def test_one_session_many_transactions(empty_db) -> None:
     with empty_db.unit_of_work(write=False) as s:
         res = audit.verify(s)
     assert res.ok and res.checked == 7, res
+
+
+def test_a_transaction_reads_its_own_buffered_records(empty_db) -> None:
+    with empty_db.unit_of_work() as s:
+        _rec(s, 1)
+        _rec(s, 2)
+        assert s.execute(select(func.count()).select_from(AuditRecord)).scalar_one() == 2
+        head = s.get(AuditChainHead, "main")
+        assert head is not None and head.last_id == 2
+        _rec(s, 3)  # chained at commit, after the head already held: no second look-up needed
+    with empty_db.unit_of_work(write=False) as s:
+        res = audit.verify(s)
+        assert s.get(AuditChainHead, "main").last_id == 3  # type: ignore[union-attr]
+    assert res.ok and res.checked == 3, res
+
+
+def test_outer_records_written_in_a_rolled_back_savepoint_are_kept(empty_db) -> None:
+    """Records of the enclosing transaction that a read inside a savepoint wrote are buffered
+    again when that savepoint rolls back; the savepoint's own are discarded."""
+    with empty_db.unit_of_work() as s:
+        _rec(s, 1)
+        sp = s.begin_nested()
+        _rec(s, 98)
+        assert s.execute(select(func.count()).select_from(AuditRecord)).scalar_one() == 2
+        _rec(s, 99)
+        sp.rollback()
+        _rec(s, 2)
+        with s.begin_nested():
+            _rec(s, 3)
+        _rec(s, 4)
+        inner = s.begin_nested()
+        _rec(s, 100)
+        inner.commit()  # released: its record is the enclosing transaction's now
+    with empty_db.unit_of_work(write=False) as s:
+        res = audit.verify(s)
+        ids = [n for (n,) in s.execute(select(AuditRecord.object_id).order_by(AuditRecord.id))]
+    assert res.ok and res.checked == 5, res
+    assert ids == ["1", "2", "3", "4", "100"]
+
+
+def test_a_rolled_back_transaction_leaves_no_record(empty_db) -> None:
+    with empty_db.session(write=True) as s:
+        with s.begin():
+            _rec(s, 1)
+        try:
+            with s.begin():
+                _rec(s, 2)
+                raise RuntimeError("boom")
+        except RuntimeError:
+            pass
+        with s.begin():
+            _rec(s, 3)
+    with empty_db.unit_of_work(write=False) as s:
+        res = audit.verify(s)
+        ids = [n for (n,) in s.execute(select(AuditRecord.object_id).order_by(AuditRecord.id))]
+    assert res.ok and ids == ["1", "3"], (res, ids)

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from zhanye.core.context import Principal
 from zhanye.core.errors import ValidationFailed
 from zhanye.decisions import service as decisions
-from zhanye.decisions.errors import DecisionNotFound
 from zhanye.integrations import credit_bureau
 from zhanye.lending import lpr as lpr_service
 from zhanye.lending.models import LoanProduct
@@ -41,12 +40,8 @@ def decision_key(session: Session, actor: Principal, preferred: str | None, gene
     """The product's own decision key when that decision exists, else the house strategy.
     (Demo products name per-product keys such as ``loan.admission.farm_credit`` that strategy
     analysts may publish later; until then the built-in strategy decides.)"""
-    if preferred:
-        try:
-            decisions.get_decision(session, actor, preferred)
-            return preferred
-        except DecisionNotFound:
-            pass
+    if preferred and decisions.decision_exists(session, preferred):
+        return preferred
     return generic
 
 

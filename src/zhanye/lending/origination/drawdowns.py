@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhanye.core import audit
-from zhanye.core.calendar import get_business_date
+from zhanye.core.calendar import business_date_or_today, business_date_subquery
 from zhanye.core.context import Principal
 from zhanye.core.crypto import field_cipher, sm3_hex
 from zhanye.core.db import lock_for_update
@@ -105,14 +105,14 @@ def create_drawdown(session: Session, *, actor: Principal, line_id: int, amount_
     card = payee_account.replace(" ", "") if payee_account else None
     req_hash = _request_hash(line_id=line_id, amount_fen=amount_fen, term_months=term_months, method=method,
                              payee_name=payee_name, payee_account=card, purpose=purpose)
-    line, product, prior, app_facts = _lock_line(session, line_id, request_key)
+    line, product, prior, app_facts, bdate = _lock_line(session, line_id, request_key)
     if prior is not None:
         if prior.request_hash != req_hash or not actor.sees_institution(prior.institution_id):
             raise IdempotencyConflict("该请求号已用于另一笔用信", "This request key was already used for another drawdown")
         return prior
     if line is None or not actor.sees_institution(line.institution_id):
         raise NotFound("授信额度不存在", "The credit line does not exist")
-    today = get_business_date(session)
+    today = business_date_or_today(bdate)
     check_can_draw(line, amount_fen, today)
     product = products.get_product(session, product_id=product.id)
     check_terms(product, amount_fen=amount_fen, months=term_months, method=method)
@@ -179,21 +179,21 @@ def create_drawdown(session: Session, *, actor: Principal, line_id: int, amount_
 
 
 def _lock_line(session: Session, line_id: int, request_key: str
-               ) -> tuple[CreditLine | None, LoanProduct | None, Drawdown | None, str | None]:
+               ) -> tuple[CreditLine | None, LoanProduct | None, Drawdown | None, str | None, dt.date | None]:
     """One round trip: the line locked ``FOR UPDATE`` (the line only, not its product), its product
     version (then in the session for ``products.get_product``), an earlier drawdown under the same
-    request key, if any, and the admission facts of the line's application."""
+    request key, if any, the admission facts of the line's application and the business date."""
     prior_id = select(Drawdown.id).where(Drawdown.request_key == request_key).scalar_subquery()
     app_facts = select(Application.facts_json).where(Application.id == CreditLine.application_id).scalar_subquery()
-    stmt = (select(CreditLine, LoanProduct, prior_id, app_facts)
+    stmt = (select(CreditLine, LoanProduct, prior_id, app_facts, business_date_subquery())
             .join(LoanProduct, LoanProduct.id == CreditLine.product_id).where(CreditLine.id == line_id))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=CreditLine)
     row = session.execute(stmt).first()
     if row is None:
         found = session.execute(select(Drawdown.id).where(Drawdown.request_key == request_key)).scalar()
-        return None, None, session.get(Drawdown, found) if found is not None else None, None
-    return row[0], row[1], session.get(Drawdown, row[2]) if row[2] is not None else None, row[3]
+        return None, None, session.get(Drawdown, found) if found is not None else None, None, None
+    return row[0], row[1], session.get(Drawdown, row[2]) if row[2] is not None else None, row[3], row[4]
 
 
 def _admission_recheck(session: Session, actor: Principal, line: CreditLine, product: Any, *, term_months: int,

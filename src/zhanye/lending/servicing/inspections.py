@@ -48,11 +48,18 @@ def settings(session: Session) -> dict[str, Any]:
     return out
 
 
-def schedule_first(session: Session, loan: Loan) -> Inspection:
+def first_values(session: Session, loan: Loan) -> dict[str, Any]:
+    """The columns of a new loan's first inspection (for a bulk insert)."""
     cfg = settings(session)
-    insp = Inspection(loan_id=loan.id, customer_id=loan.customer_id, institution_id=loan.institution_id,
-                      manager_id=loan.manager_id, kind="first",
-                      due_date=loan.start_date + dt.timedelta(days=int(cfg["first_days"])), status="scheduled")
+    return {"loan_id": loan.id, "customer_id": loan.customer_id, "institution_id": loan.institution_id,
+            "manager_id": loan.manager_id, "kind": "first",
+            "due_date": loan.start_date + dt.timedelta(days=int(cfg["first_days"])), "status": "scheduled",
+            "performed_on": None, "performed_by": None, "answers": "{}", "images": "[]", "latitude": None,
+            "longitude": None, "conclusion": "", "note": ""}
+
+
+def schedule_first(session: Session, loan: Loan) -> Inspection:
+    insp = Inspection(**first_values(session, loan))
     session.add(insp)
     return insp
 

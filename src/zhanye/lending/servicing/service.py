@@ -10,11 +10,12 @@ Events published (zhanye.core.events, same transaction): ``loan.principal_repaid
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from zhanye.core import audit
@@ -27,7 +28,7 @@ from zhanye.lending import products as product_service
 from zhanye.lending.schedules import DayRule, Method, build_schedule, installment_amount
 from zhanye.lending.servicing import accounting
 from zhanye.lending.servicing.errors import LoanNotFound
-from zhanye.lending.servicing.models import CLASS_CODES, Installment, Loan, LoanTxn
+from zhanye.lending.servicing.models import CLASS_CODES, Inspection, Installment, Loan, LoanTxn
 
 MAX_PRINCIPAL_FEN = 10**10  # 1亿元: keeps end-of-day integer interest arithmetic exact on SQLite
 RATE_SCALE = 10**8
@@ -142,14 +143,14 @@ def open_loan(session: Session, *, actor: Principal, customer_id: int, instituti
                 created_by=actor.username)
     session.add(loan)
     session.flush()
-    session.add_all([installment_row(loan, i.number, i.due_date, i.principal_fen, i.interest_fen, 1)
-                     for i in sched.installments])
-    add_txn(session, loan, bdate, "disbursement", principal=principal_fen, memo="放款")
     from zhanye.lending.servicing import inspections
 
-    inspections.schedule_first(session, loan)
+    _insert_opening_rows(
+        session, [installment_values(loan, i.number, i.due_date, i.principal_fen, i.interest_fen, 1)
+                  for i in sched.installments],
+        txn_values(loan, bdate, "disbursement", principal=principal_fen, memo="放款"),
+        inspections.first_values(session, loan))
     pools = accounting.ensure_pools(session, actor=actor, institution_id=institution_id)
-    session.flush()
     entry = ledger.post_entry(
         session, actor=actor, institution_id=institution_id,
         lines=[ledger.debit(principal_fen, account_id=pools["principal:0"], memo=loan.loan_no),
@@ -164,25 +165,82 @@ def open_loan(session: Session, *, actor: Principal, customer_id: int, instituti
     return loan
 
 
+def _insert_opening_rows(session: Session, installment_rows: list[dict[str, Any]], txn: dict[str, Any],
+                         inspection: dict[str, Any]) -> None:
+    """A new loan's installments, its disbursement line in the loan ledger and its first
+    inspection: one round trip on PostgreSQL (data-modifying CTEs), three on SQLite. Core inserts
+    without RETURNING: nothing in the use case needs these rows as objects in the session."""
+    if session.get_bind().dialect.name == "postgresql":
+        params: dict[str, Any] = {"loan_id": txn["loan_id"]}
+        params |= {f"i{j}": [row.get(c) for row in installment_rows] for j, c in enumerate(_OPENING_COLS["i"])}
+        params |= {f"t{j}": txn.get(c) for j, c in enumerate(_OPENING_COLS["t"])}
+        params |= {f"p{j}": inspection.get(c) for j, c in enumerate(_OPENING_COLS["p"])}
+        session.execute(_pg_opening_sql(), params)
+    else:
+        session.execute(insert(Installment.__table__), installment_rows)
+        session.execute(insert(LoanTxn.__table__), [txn])
+        session.execute(insert(Inspection.__table__), [inspection])
+
+
+_OPENING_COLS = {prefix: [c.name for c in model.__table__.columns if c.name not in ("id", "loan_id")]
+                 for prefix, model in (("i", Installment), ("t", LoanTxn), ("p", Inspection))}
+
+
+@functools.cache
+def _pg_opening_sql() -> Any:
+    """The statement of ``_insert_opening_rows``: the installments as one array per column
+    (``unnest``), so the statement has one shape whatever the term and few enough parameters
+    for psycopg to convert it once and prepare it once per connection. Built from column names
+    only."""
+    from sqlalchemy.dialects import postgresql
+
+    pg = postgresql.dialect()
+    inst = Installment.__table__
+
+    def cols(prefix: str) -> str:
+        return ", ".join(f'"{c}"' for c in ["loan_id", *_OPENING_COLS[prefix]])
+
+    arrays = ", ".join(f"CAST(:i{j} AS {inst.c[c].type.compile(dialect=pg)}[])"
+                       for j, c in enumerate(_OPENING_COLS["i"]))
+    txn = ", ".join(f":t{j}" for j in range(len(_OPENING_COLS["t"])))
+    insp = ", ".join(f":p{j}" for j in range(len(_OPENING_COLS["p"])))
+    loan = "CAST(:loan_id AS BIGINT)"
+    return text(f"WITH zy_inst AS (INSERT INTO servicing_installment ({cols('i')}) "  # noqa: S608
+                f"SELECT {loan}, u.* FROM unnest({arrays}) AS u),\n"
+                f"zy_txn AS (INSERT INTO servicing_loan_txn ({cols('t')}) VALUES ({loan}, {txn}))\n"
+                f"INSERT INTO servicing_inspection ({cols('p')}) VALUES ({loan}, {insp})")
+
+
+def installment_values(loan: Loan, number: int, due_date: dt.date, principal: int, interest: int,
+                       generation: int) -> dict[str, Any]:
+    due = due_date.toordinal()
+    return {"loan_id": loan.id, "number": number, "generation": generation, "superseded": False,
+            "due_date": due_date, "due_day": due, "principal_fen": principal, "interest_fen": interest,
+            "principal_paid_fen": 0, "interest_paid_fen": 0, "penalty_fen": 0, "penalty_paid_fen": 0,
+            "compound_fen": 0, "compound_paid_fen": 0, "penalty_rate_e8": loan.penalty_rate_e8,
+            "compound": loan.compound, "penalty_day": due + loan.grace_days, "today_penalty_fen": 0,
+            "today_compound_fen": 0, "settled": False}
+
+
 def installment_row(loan: Loan, number: int, due_date: dt.date, principal: int, interest: int,
                     generation: int) -> Installment:
-    due = due_date.toordinal()
-    return Installment(loan_id=loan.id, number=number, generation=generation, superseded=False, due_date=due_date,
-                       due_day=due, principal_fen=principal, interest_fen=interest, principal_paid_fen=0,
-                       interest_paid_fen=0, penalty_fen=0, penalty_paid_fen=0, compound_fen=0, compound_paid_fen=0,
-                       penalty_rate_e8=loan.penalty_rate_e8, compound=loan.compound,
-                       penalty_day=due + loan.grace_days, today_penalty_fen=0, today_compound_fen=0,
-                       settled=False)
+    return Installment(**installment_values(loan, number, due_date, principal, interest, generation))
+
+
+def txn_values(loan: Loan, bdate: dt.date, kind: str, *, principal: int = 0, interest: int = 0, penalty: int = 0,
+               compound: int = 0, repayment_id: int | None = None, memo: str = "") -> dict[str, Any]:
+    return {"loan_id": loan.id, "institution_id": loan.institution_id, "business_date": bdate, "kind": kind,
+            "principal_fen": principal, "interest_fen": interest, "penalty_fen": penalty, "compound_fen": compound,
+            "principal_after_fen": loan.outstanding_principal_fen, "interest_after_fen": loan.interest_receivable_fen,
+            "penalty_after_fen": loan.penalty_receivable_fen, "compound_after_fen": loan.compound_receivable_fen,
+            "repayment_id": repayment_id, "memo": memo[:200]}
 
 
 def add_txn(session: Session, loan: Loan, bdate: dt.date, kind: str, *, principal: int = 0, interest: int = 0,
             penalty: int = 0, compound: int = 0, repayment_id: int | None = None, memo: str = "") -> LoanTxn:
     """A loan-ledger line; the loan's running totals must already include the deltas."""
-    txn = LoanTxn(loan_id=loan.id, institution_id=loan.institution_id, business_date=bdate, kind=kind,
-                  principal_fen=principal, interest_fen=interest, penalty_fen=penalty, compound_fen=compound,
-                  principal_after_fen=loan.outstanding_principal_fen, interest_after_fen=loan.interest_receivable_fen,
-                  penalty_after_fen=loan.penalty_receivable_fen, compound_after_fen=loan.compound_receivable_fen,
-                  repayment_id=repayment_id, memo=memo[:200])
+    txn = LoanTxn(**txn_values(loan, bdate, kind, principal=principal, interest=interest, penalty=penalty,
+                               compound=compound, repayment_id=repayment_id, memo=memo))
     session.add(txn)
     return txn
 
