@@ -3,7 +3,8 @@
 The code is sent through the SMS provider of ``zhanye.integrations.sms`` (sandbox by default,
 whose outbox tests and demos read); only its SM3 hash is stored, bound to the purpose and the
 object. A code lives 5 minutes, allows 5 wrong tries, is used once, and a new one can be asked
-for after 60 seconds.
+for after 60 seconds; at most 10 are sent for one purpose and object in 24 hours (so a script
+can neither flood a customer's phone nor try more than 50 guesses a day).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhanye.core.crypto import constant_time_equal, sm3_hex
@@ -23,6 +24,7 @@ from zhanye.lending.models import SmsCode
 TTL = dt.timedelta(minutes=5)
 RESEND_AFTER = dt.timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+MAX_PER_DAY = 10
 
 
 class SmsCodeInvalid(DomainError):
@@ -37,6 +39,12 @@ class SmsCodeTooSoon(DomainError):
     status = 429
     title_zh = "验证码发送过于频繁"
     title_en = "A code was sent very recently"
+
+
+class SmsCodeDailyLimit(SmsCodeTooSoon):
+    code = "sms_code_daily_limit"
+    title_zh = "今日验证码发送次数已达上限"
+    title_en = "No more codes can be sent today"
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,12 @@ def issue_code(session: Session, *, purpose: str, object_id: str, phone: str, pu
     if last is not None and last.used_at is None and now - last.created_at < RESEND_AFTER:
         wait = int((RESEND_AFTER - (now - last.created_at)).total_seconds()) + 1
         raise SmsCodeTooSoon(f"请 {wait} 秒后再获取验证码", f"Ask for a new code in {wait} seconds", retry_after=wait)
+    sent_today = session.execute(select(func.count()).select_from(SmsCode).where(
+        SmsCode.purpose == purpose, SmsCode.object_id == object_id,
+        SmsCode.created_at > now - dt.timedelta(hours=24))).scalar_one()
+    if sent_today >= MAX_PER_DAY:
+        raise SmsCodeDailyLimit(f"24 小时内最多发送 {MAX_PER_DAY} 条验证码，请稍后再试",
+                                f"At most {MAX_PER_DAY} codes are sent in 24 hours; try again later")
     code = f"{secrets.randbelow(10**6):06d}"
     row = SmsCode(purpose=purpose, object_id=object_id, code_hash=_hash(purpose, object_id, code),
                   expires_at=now + TTL, attempts=0, created_at=now)

@@ -93,3 +93,30 @@ def test_wrong_codes_are_counted_and_lock_the_code(demo_db) -> None:  # type: ig
     with demo_db.unit_of_work() as s:  # five wrong tries: even the right code no longer opens
         outcome = auth.login(s, id_number=cust["id_number"], mobile=cust["mobile"], code=right)
     assert not outcome.ok and outcome.error is not None and outcome.error.code == "sms_code_invalid"
+
+
+def test_at_most_ten_codes_a_day(demo_db) -> None:  # type: ignore[no-untyped-def]
+    """Past the resend pause, still no more than ``MAX_PER_DAY`` codes in 24 hours; the refusal
+    sends nothing and, online, answers like any other request."""
+    import pytest
+
+    from zhanye.lending import sms_codes
+
+    with demo_db.unit_of_work() as s:
+        cust = verified_customer(s, principal(s, "manager1"), eaccount=False)
+    start = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
+    obj = f"customer:{cust['customer_id']}"
+    with demo_db.unit_of_work() as s:
+        for n in range(sms_codes.MAX_PER_DAY):
+            sms_codes.issue_code(s, purpose=auth.LOGIN_PURPOSE, object_id=obj, phone=cust["mobile"],
+                                 purpose_text="登录", now=start + dt.timedelta(minutes=2 * n))
+    sent = _sent_count()
+    late = start + dt.timedelta(hours=23)
+    with demo_db.unit_of_work() as s, pytest.raises(sms_codes.SmsCodeDailyLimit):
+        sms_codes.issue_code(s, purpose=auth.LOGIN_PURPOSE, object_id=obj, phone=cust["mobile"], purpose_text="登录",
+                             now=late)
+    assert _sent_count() == sent
+    with demo_db.unit_of_work() as s:  # a day after the first, one more may go
+        sms_codes.issue_code(s, purpose=auth.LOGIN_PURPOSE, object_id=obj, phone=cust["mobile"], purpose_text="登录",
+                             now=start + dt.timedelta(hours=24, minutes=1))
+    assert _sent_count() == sent + 1
