@@ -27,11 +27,13 @@ def _pct(rate: Any) -> str:
 
 
 def products(session: Session) -> list[dict[str, Any]]:
+    """Term products on sale, the ones anybody can buy first (large CDs last)."""
     return [{"code": p.code, "name": p.name, "kind": p.kind, "term_months": p.term_months,
              "annual_rate": _pct(p.annual_rate), "min_amount_fen": p.min_amount_fen,
              "min_amount_yuan": format_yuan(p.min_amount_fen), "increment_yuan": format_yuan(p.increment_fen),
              "early_withdrawal": p.early_withdrawal, "default_instruction": p.default_instruction}
-            for p in deposits.list_products(session, active_only=True) if p.kind != "demand"]
+            for p in sorted(deposits.list_products(session, active_only=True),
+                            key=lambda p: (p.min_amount_fen, p.term_months or 0)) if p.kind != "demand"]
 
 
 def _product(session: Session, code: str) -> Any:

@@ -27,7 +27,10 @@ def _balance(client, c, account_id: int) -> int:  # type: ignore[no-untyped-def]
 def test_buy_and_withdraw_early(client, demo_db) -> None:  # type: ignore[no-untyped-def]
     cust, c = _funded_customer(client, demo_db)
     acc = cust["account_id"]
-    products = {p["code"]: p for p in client.get("/api/v1/online/deposit-products", headers=c).json()["items"]}
+    listed = client.get("/api/v1/online/deposit-products", headers=c).json()["items"]
+    mins = [p["min_amount_fen"] for p in listed]
+    assert mins == sorted(mins)  # what anybody can buy first, large CDs last
+    products = {p["code"]: p for p in listed}
     assert "JHC1Y" in products and "DEMAND" not in products
     q = client.post("/api/v1/online/deposit-quote", headers=c, json={"product_code": "JHC1Y", "amount_fen": 1_000_000})
     assert q.status_code == 200 and q.json()["interest_fen"] > 0, q.text
