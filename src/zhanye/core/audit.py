@@ -19,8 +19,10 @@ So the head, the one row every writer of the bank needs, is held only for the ch
 statements and the commit instead of from the first record of a use case to its end, and a
 use case's records cost one round trip, not three each. A record buffered in a savepoint that
 rolls back is discarded with it; records of the enclosing transaction chained inside a
-savepoint that then rolls back are buffered again. Within a transaction the order of ``record``
-calls is the order of the chain.
+savepoint that then rolls back are buffered again (also when the savepoint ends through a failed
+flush). Within a transaction the order of ``record`` calls is the order of the chain.
+``session.get(AuditChainHead, "main")`` of a head already loaded in the session answers from the
+identity map without writing the buffer: read the head with a query.
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ def record(session: Session, *, action: str, object_type: str, object_id: Any,
         object_id=str(object_id),
         changes=canonical_changes(changes),
     )
+    if session.get_transaction() is None:  # so that a rollback before any statement drops it too
+        session.connection()
     session.info.setdefault(_PENDING, []).append((_innermost(session), rec))
     return rec
 
@@ -242,6 +246,11 @@ def _before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
     info = session.info
+    # A failed flush inside a savepoint rolls the savepoint back in the database but reports only
+    # its own sub-transaction (the ``with begin_nested()`` then closes the savepoint without a
+    # second event): treat it as the rollback of the savepoint (or of the whole transaction).
+    while not previous_transaction.nested and previous_transaction.parent is not None:
+        previous_transaction = previous_transaction.parent
     if previous_transaction.parent is None:
         for key in (_PENDING, _CHAINED, _HELD):
             info.pop(key, None)

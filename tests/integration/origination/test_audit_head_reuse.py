@@ -108,3 +108,37 @@ def test_a_rolled_back_transaction_leaves_no_record(empty_db) -> None:
         res = audit.verify(s)
         ids = [n for (n,) in s.execute(select(AuditRecord.object_id).order_by(AuditRecord.id))]
     assert res.ok and ids == ["1", "3"], (res, ids)
+
+
+def test_a_flush_failure_inside_a_savepoint_rolls_its_records_back_and_keeps_the_others(empty_db) -> None:
+    """The failed flush reports only its own sub-transaction; the savepoint is gone all the same:
+    its record is dropped, the enclosing transaction's record written inside it is kept."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    with empty_db.unit_of_work() as s:
+        _rec(s, 1)
+        with pytest.raises(IntegrityError), s.begin_nested():
+            _rec(s, 98)
+            s.execute(select(func.count()).select_from(AuditRecord))  # writes 1 and 98 in the savepoint
+            s.add(AuditChainHead(name="main", last_id=0, last_hash="x"))  # duplicate key: the flush fails
+            s.flush()
+        _rec(s, 2)
+    with empty_db.unit_of_work(write=False) as s:
+        res = audit.verify(s)
+        ids = [n for (n,) in s.execute(select(AuditRecord.object_id).order_by(AuditRecord.id))]
+    assert res.ok and ids == ["1", "2"], (res, ids)
+
+
+def test_a_record_before_any_statement_is_rolled_back_with_the_transaction(empty_db) -> None:
+    s = empty_db.session(write=True)
+    try:
+        _rec(s, 1)  # the session had not begun: recording begins it
+        s.rollback()
+        with s.begin():
+            _rec(s, 2)
+    finally:
+        s.close()
+    with empty_db.unit_of_work(write=False) as s:
+        ids = [n for (n,) in s.execute(select(AuditRecord.object_id).order_by(AuditRecord.id))]
+    assert ids == ["2"], ids
