@@ -95,3 +95,21 @@ def test_pages(client, auth, demo_db) -> None:  # type: ignore[no-untyped-def]
     portfolio = client.get("/servicing/portfolio", headers=auth("risk"))
     assert portfolio.status_code == 200 and "echarts.min.js" in portfolio.text
     assert client.get("/servicing/portfolio", headers=h).status_code == 403
+
+
+def test_collection_case_page_names_channels_results_and_promise_states(client, auth, demo_db) -> None:  # type: ignore[no-untyped-def]
+    from tests.e2e.authz.servicing import _case
+
+    ctx = _ctx(client, demo_db)
+    case_id = _case(ctx, ctx.own_institution_id)["case_id"]
+    h = auth("risk")
+    with demo_db.unit_of_work(write=False) as s:
+        from zhanye.core.calendar import get_business_date
+
+        day = get_business_date(s).isoformat()
+    r = client.post(f"/servicing/collections/{case_id}/contacts", headers=h, follow_redirects=False,
+                    data={"channel": "phone", "result": "promise", "promise_amount": "500", "promise_date": day})
+    assert r.status_code in (200, 303), r.text[:300]
+    page = client.get(f"/servicing/collections/{case_id}", headers=h)
+    assert page.status_code == 200
+    assert "电话" in page.text and "承诺还款" in page.text and "待兑现" in page.text and "催收中" in page.text

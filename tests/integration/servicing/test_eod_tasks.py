@@ -142,3 +142,46 @@ def test_inspection_with_demand_for_early_repayment(fresh_bank) -> None:
     with db.unit_of_work(write=False) as s:
         assert s.get(Loan, loan_id).dpd == 1
     ledger_ok(db)
+
+
+def test_promises_to_pay_are_kept_or_broken_by_the_end_of_day(fresh_bank) -> None:
+    """A promise is kept once the customer's repayments since the promise reach the amount (even
+    before the date); unmet at the end of the promised date, it is broken."""
+    from zhanye.lending.servicing.models import CollectionContact
+
+    db = fresh_bank
+    with db.unit_of_work() as s:
+        pid = make_product(s, grace_days=0)
+        customer = new_customer()
+        acc = eaccount(s, customer_id=customer)
+        loan_id = open_test_loan(s, product_id=pid, customer_id=customer, account_id=acc).id
+        neighbour = new_customer()  # overdue too, pays nothing: their promise is theirs alone
+        open_test_loan(s, product_id=pid, customer_id=neighbour, account_id=eaccount(s, customer_id=neighbour))
+        collections.add_rule(s, actor=system(s), collector_id=staff_principal(s, "risk").staff_id, min_dpd=1)
+    run_until(db, dt.date(2026, 2, 7))  # due Feb 5: overdue, cases open
+    with db.unit_of_work() as s:
+        collector = staff_principal(s, "risk")
+
+        def promise(who: int, amount: int, day: dt.date) -> int:
+            case = s.execute(select(CollectionCase).where(CollectionCase.customer_id == who)).scalar_one()
+            return collections.log_contact(s, actor=collector, case_id=case.id, channel="phone", result="promise",
+                                           promise_amount_fen=amount, promise_date=day).id
+
+        other = promise(neighbour, 1_000, dt.date(2026, 2, 20))
+        unmet = promise(customer, 150_000, dt.date(2026, 2, 9))
+        met = promise(customer, 100_000, dt.date(2026, 2, 20))
+        fund(s, acc, 60_000)  # all of it repaid now: nothing left for the auto-debit
+        repayments.repay(s, actor=system(s), loan_id=loan_id, amount_fen=60_000, channel="eaccount",
+                         external_id="promise-1")
+    run_until(db, dt.date(2026, 2, 9))
+    with db.unit_of_work(write=False) as s:
+        assert [s.get(CollectionContact, i).promise_status for i in (unmet, met, other)] == ["pending"] * 3
+    with db.unit_of_work() as s:
+        fund(s, acc, 50_000)
+        repayments.repay(s, actor=system(s), loan_id=loan_id, amount_fen=50_000, channel="eaccount",
+                         external_id="promise-2")
+    run_until(db, dt.date(2026, 2, 10))  # the end of Feb 9: 110,000 paid since the promises
+    with db.unit_of_work(write=False) as s:
+        statuses = [s.get(CollectionContact, i).promise_status for i in (unmet, met, other)]
+    assert statuses == ["broken", "kept", "pending"], statuses  # 150,000 promised by Feb 9, 110,000 paid
+    ledger_ok(db)

@@ -1,7 +1,12 @@
 """Collections (催收): one open case per customer (not per loan), opened by the end of day for
 customers with an overdue loan, assigned to a collector by rules (institution, amount band, DPD
 band, first matching rule by priority), with a contact log and promises to pay. A case closes
-(outcome ``repaid``) when none of the customer's loans is overdue any more."""
+(outcome ``repaid``) when none of the customer's loans is overdue any more.
+
+A promise to pay (承诺还款) is settled by the end of day: ``kept`` as soon as the customer's
+repayments (any loan, any channel, auto-debit included; reversed ones do not count) from the day
+of the promise to the promised date add up to the promised amount; ``broken`` at the end of the
+promised date if they do not."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from zhanye.core.calendar import get_business_date
 from zhanye.core.context import Principal
 from zhanye.core.errors import InvalidTransition, NotFound, ValidationFailed
 from zhanye.core.scope import in_scope
-from zhanye.lending.servicing.models import CollectionCase, CollectionContact, CollectionRule, Loan
+from zhanye.lending.servicing.models import CollectionCase, CollectionContact, CollectionRule, Loan, Repayment
 
 CONTACT_CHANNELS = ("phone", "visit", "sms", "letter")
 CONTACT_RESULTS = ("reached", "no_answer", "promise", "refused", "wrong_number", "paid")
@@ -47,7 +52,29 @@ def open_and_refresh(session: Session, business_date: dt.date) -> dict[str, int]
                                                     Loan.dpd > 0)))
         .values(status="closed", open_key=None, closed_on=business_date, outcome="repaid")).rowcount
     assigned = assign(session)
-    return {"opened": len(rows), "closed": int(cured or 0), "assigned": assigned}
+    kept, broken = settle_promises(session, business_date)
+    return {"opened": len(rows), "closed": int(cured or 0), "assigned": assigned, "promises_kept": kept,
+            "promises_broken": broken}
+
+
+def settle_promises(session: Session, business_date: dt.date) -> tuple[int, int]:
+    """Set-based, at the end of ``business_date``: pending promises met are ``kept``; those whose
+    date has ended unmet are ``broken``. Returns (kept, broken)."""
+    ct, cc = CollectionContact.__table__, CollectionCase.__table__
+    paid = (select(func.coalesce(func.sum(Repayment.amount_fen), 0))
+            .join(Loan, Loan.id == Repayment.loan_id)
+            .where(Loan.customer_id == select(cc.c.customer_id).where(cc.c.id == ct.c.case_id)
+                   .correlate(ct).scalar_subquery(),
+                   Repayment.status != "reversed",
+                   Repayment.business_date >= func.coalesce(ct.c.promise_made_on, ct.c.promise_date),
+                   Repayment.business_date <= ct.c.promise_date, Repayment.business_date <= business_date)
+            .correlate(ct).scalar_subquery())
+    pending = (ct.c.promise_status == "pending", ct.c.promise_date.is_not(None))
+    kept = session.execute(update(ct).where(*pending, paid >= ct.c.promise_amount_fen)
+                           .values(promise_status="kept")).rowcount
+    broken = session.execute(update(ct).where(*pending, ct.c.promise_date <= business_date)
+                             .values(promise_status="broken")).rowcount
+    return int(kept or 0), int(broken or 0)
 
 
 def assign(session: Session) -> int:
@@ -141,7 +168,8 @@ def log_contact(session: Session, *, actor: Principal, case_id: int, channel: st
     contact = CollectionContact(case_id=case.id, staff_id=actor.staff_id or None, channel=channel, result=result,
                                 note=note[:500], promise_amount_fen=promise_amount_fen if result == "promise" else None,
                                 promise_date=promise_date if result == "promise" else None,
-                                promise_status="pending" if result == "promise" else "")
+                                promise_status="pending" if result == "promise" else "",
+                                promise_made_on=get_business_date(session) if result == "promise" else None)
     session.add(contact)
     session.flush()
     audit.record(session, action="collection.contact", object_type="collection_case", object_id=case.id, actor=actor,

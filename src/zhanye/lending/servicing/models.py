@@ -276,6 +276,7 @@ class CollectionContact(Base):
     promise_amount_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     promise_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     promise_status: Mapped[str] = mapped_column(String(16), nullable=False, default="")  # pending | kept | broken
+    promise_made_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # business date of the promise
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
