@@ -218,4 +218,5 @@ IMAGE_PURPOSES = {
     "id_front": ("身份证人像面", "ID card front"), "id_back": ("身份证国徽面", "ID card back"),
     "face": ("人脸照片", "Face"), "house": ("房屋", "House"), "land": ("土地", "Land"),
     "premises": ("经营场所", "Business premises"), "document": ("资料", "Document"),
+    "inspection": ("贷后检查", "Post-loan inspection"),
 }

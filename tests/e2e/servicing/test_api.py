@@ -113,3 +113,37 @@ def test_collection_case_page_names_channels_results_and_promise_states(client, 
     page = client.get(f"/servicing/collections/{case_id}", headers=h)
     assert page.status_code == 200
     assert "电话" in page.text and "承诺还款" in page.text and "待兑现" in page.text and "催收中" in page.text
+
+
+def test_inspection_photos_are_kept_among_the_customers_images(client, auth, demo_db) -> None:  # type: ignore[no-untyped-def]
+    """A photo taken on the tablet is stored once as the customer's image (watermarked, GPS) and
+    shown on the done inspection's page; the row keeps the image id, not the picture."""
+    import base64
+    import io
+
+    from PIL import Image
+    from sqlalchemy import select
+
+    from tests.integration.origination.test_lines_drawdowns import draw, granted_line
+    from zhanye.lending.servicing.models import Inspection
+
+    cust = granted_line(demo_db, amount_fen=5_000_000)
+    loan_id = draw(demo_db, cust["line_id"], 1_000_000, f"insp-{uuid.uuid4().hex}")["loan_id"]
+    with demo_db.unit_of_work(write=False) as s:
+        insp_id = s.execute(select(Inspection.id).where(Inspection.loan_id == loan_id)).scalar_one()
+    buf = io.BytesIO()
+    Image.new("RGB", (80, 60), (120, 160, 90)).save(buf, "JPEG")
+    photo = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+    h = auth("manager1")
+    body = {"answers": {"funds_use": True, "operation": True, "income": True, "collateral": True, "adverse": True},
+            "conclusion": "normal", "latitude": "43.88", "longitude": "125.32", "images": [photo]}
+    r = client.post(f"/api/v1/inspections/{insp_id}/perform", json=body, headers=h)
+    assert r.status_code == 200 and r.json()["images"] == 1, r.text
+    with demo_db.unit_of_work(write=False) as s:
+        stored = s.get(Inspection, insp_id).images
+    assert "data:" not in stored
+    page = client.get(f"/servicing/inspections/{insp_id}", headers=h)
+    assert page.status_code == 200 and 'data-testid="inspection-photos"' in page.text
+    thumb = page.text.split('data-testid="inspection-photos"')[1].split('src="')[1].split('"')[0]
+    img = client.get(thumb.replace("&amp;", "&"), headers=h)
+    assert img.status_code == 200 and img.headers["content-type"] == "image/jpeg"

@@ -5,6 +5,7 @@ risk warning demanding early repayment."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from decimal import Decimal
@@ -105,9 +106,16 @@ def test_overdue_task_collections_and_classification(fresh_bank) -> None:
 
 def test_inspection_with_demand_for_early_repayment(fresh_bank) -> None:
     db = fresh_bank
+    from tests.integration.origination.helpers import verified_customer
+    from zhanye.customers import images as customer_images
+
     with db.unit_of_work() as s:
         pid = make_product(s, grace_days=0)
-        loan = open_test_loan(s, product_id=pid)
+        cust = verified_customer(s, staff_principal(s, "manager1"), eaccount=False)["customer_id"]
+        stranger = verified_customer(s, staff_principal(s, "manager1"), eaccount=False)["customer_id"]
+        foreign = customer_images.add_image(s, actor=staff_principal(s, "manager1"), customer_id=stranger,
+                                            purpose="house", data=_jpeg()).id
+        loan = open_test_loan(s, product_id=pid, customer_id=cust)
         loan_id = loan.id
         insp = s.execute(select(Inspection).where(Inspection.loan_id == loan_id)).scalar_one()
         assert insp.kind == "first" and insp.due_date == dt.date(2026, 1, 20)
@@ -115,19 +123,29 @@ def test_inspection_with_demand_for_early_repayment(fresh_bank) -> None:
     with db.unit_of_work() as s:
         insp = s.execute(select(Inspection).where(Inspection.loan_id == loan_id)).scalar_one()
         assert insp.status == "late"
+        insp_id = insp.id
         manager = staff_principal(s, "manager1")
         before = snapshot(s, loan_id)
-        with pytest.raises(DomainError):
-            with s.begin_nested():
-                inspections.perform(s, actor=manager, inspection_id=insp.id, answers={"funds_use": True}, note="",
-                                    latitude=None, longitude=None, images=[], conclusion="normal")
+        answers = {k: k != "income" for k, _ in inspections.QUESTIONS}
+        for bad in ({"answers": {"funds_use": True}, "images": []},
+                    {"answers": answers, "images": ["data:image/jpeg;base64,AAAA"]},  # not a picture
+                    {"answers": answers, "images": [str(foreign)]}):  # another customer's image
+            with pytest.raises(DomainError), s.begin_nested():
+                inspections.perform(s, actor=manager, inspection_id=insp_id, note="", latitude=None, longitude=None,
+                                    conclusion="normal", **bad)
+        images_before = len(customer_images.list_images(s, actor=manager, customer_id=cust))
     with db.unit_of_work() as s:
         assert snapshot(s, loan_id) == before
-        inspections.perform(s, actor=staff_principal(s, "manager1"), inspection_id=insp.id,
-                            answers={k: k != "income" for k, _ in inspections.QUESTIONS}, note="养殖场受灾",
-                            latitude=Decimal("43.880000"), longitude=Decimal("125.320000"),
-                            images=["data:image/jpeg;base64,AAAA"], conclusion="risk",
-                            warning={"level": "high", "disposal": "demand_repayment", "reason": "灾害致收入中断"})
+        assert len(customer_images.list_images(s, actor=manager, customer_id=cust)) == images_before
+        photo = "data:image/jpeg;base64," + base64.b64encode(_jpeg()).decode()
+        done = inspections.perform(s, actor=staff_principal(s, "manager1"), inspection_id=insp_id,
+                                   answers=answers, note="养殖场受灾",
+                                   latitude=Decimal("43.880000"), longitude=Decimal("125.320000"),
+                                   images=[photo], conclusion="risk",
+                                   warning={"level": "high", "disposal": "demand_repayment", "reason": "灾害致收入中断"})
+        stored = customer_images.list_images(s, actor=manager, customer_id=cust)
+        assert json.loads(done.images) == [stored[-1].id]  # kept as the customer's image, not in the row
+        assert stored[-1].purpose == "inspection" and stored[-1].gps == "43.880000,125.320000"
     with db.unit_of_work(write=False) as s:
         w = s.execute(select(RiskWarning).where(RiskWarning.loan_id == loan_id)).scalar_one()
         assert (w.level, w.disposal) == ("high", "demand_repayment")
@@ -142,6 +160,16 @@ def test_inspection_with_demand_for_early_repayment(fresh_bank) -> None:
     with db.unit_of_work(write=False) as s:
         assert s.get(Loan, loan_id).dpd == 1
     ledger_ok(db)
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 140, 60)).save(buf, "JPEG")
+    return buf.getvalue()
 
 
 def test_promises_to_pay_are_kept_or_broken_by_the_end_of_day(fresh_bank) -> None:

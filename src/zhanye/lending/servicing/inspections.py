@@ -3,13 +3,17 @@
 The first inspection is due within N days of disbursement (setting ``servicing.inspection``:
 ``{"first_days": 15, "periodic_days": [90, 30, 30, 30, 30]}`` — the periodic interval per
 classification rank), later ones are scheduled when one is performed, by product and risk. The
-manager performs it on the tablet: questionnaire answers, images (ids of stored images or data
-URLs from the camera), GPS. A result can raise a risk warning with a level and a disposal:
+manager performs it on the tablet: questionnaire answers, photos, GPS. Photos come as data URLs
+from the tablet's camera (stored, watermarked with the GPS position, among the customer's images
+with the purpose ``inspection``) or as ids of the customer's stored images; the inspection keeps
+the image ids. A result can raise a risk warning with a level and a disposal:
 ``monitor``, ``freeze_line`` (the origination line freeze) or ``demand_repayment`` (the remaining
 principal and the interest to date fall due today)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import json
 from decimal import Decimal
@@ -100,13 +104,47 @@ def mark_late(session: Session, business_date: dt.date) -> int:
     return int(res.rowcount or 0)
 
 
-def _check_images(images: list[str]) -> list[str]:
+def _store_images(session: Session, actor: Principal, insp: Inspection, images: list[str],
+                  gps: str | None) -> list[int]:
+    """The photos as ids of the customer's images: data URLs are stored (checked, watermarked),
+    ids must name an image of this customer."""
+    from zhanye.customers import images as customer_images
+    from zhanye.customers.errors import ImageTooLarge, UnsupportedImage
+
     if len(images) > MAX_IMAGES:
         raise ValidationFailed.field(["images"], f"最多 {MAX_IMAGES} 张照片", f"At most {MAX_IMAGES} images")
+    owned: set[int] | None = None
+    ids: list[int] = []
     for i, img in enumerate(images):
-        if not isinstance(img, str) or not (img.startswith("data:image/") or img.isalnum()) or len(img) > 3_000_000:
+        if isinstance(img, str) and img.isdigit() and len(img) <= 18:
+            if owned is None:
+                owned = {x.id for x in customer_images.list_images(session, actor=actor, customer_id=insp.customer_id)}
+            if int(img) not in owned:
+                raise ValidationFailed.field(["images", i], "该影像不属于本客户", "The image is not this customer's")
+            ids.append(int(img))
+            continue
+        head, _, body = img.partition(",") if isinstance(img, str) else ("", "", "")
+        if not head.startswith("data:image/") or not head.endswith(";base64") or len(img) > 3_000_000:
             raise ValidationFailed.field(["images", i], "照片格式无效", "Not an image")
-    return images
+        try:
+            data = base64.b64decode(body, validate=True)
+            ids.append(customer_images.add_image(session, actor=actor, customer_id=insp.customer_id,
+                                                 purpose="inspection", data=data, gps=gps).id)
+        except (binascii.Error, ImageTooLarge, UnsupportedImage) as exc:
+            raise ValidationFailed.field(["images", i], "照片格式无效", "Not an image") from exc
+    return list(dict.fromkeys(ids))
+
+
+def photos(session: Session, *, actor: Principal, inspection: Inspection) -> list[dict[str, Any]]:
+    """The inspection's photos as the customer's image views (links to the content)."""
+    from zhanye.customers import images as customer_images
+
+    ids = [i for i in json.loads(inspection.images or "[]") if isinstance(i, int)]
+    if not ids:
+        return []
+    mine = {img.id: img for img in customer_images.list_images(session, actor=actor,
+                                                               customer_id=inspection.customer_id)}
+    return [customer_images.image_view(mine[i]) for i in ids if i in mine]
 
 
 def perform(session: Session, *, actor: Principal, inspection_id: int, answers: dict[str, bool], note: str,
@@ -130,7 +168,8 @@ def perform(session: Session, *, actor: Principal, inspection_id: int, answers: 
         raise ValidationFailed.field(["warning"], "结论为有风险时须发起预警", "A risk conclusion needs a warning")
     bdate = get_business_date(session)
     insp.answers = json.dumps(answers, sort_keys=True)
-    insp.images = json.dumps(_check_images(images))
+    gps = None if latitude is None else f"{latitude},{longitude}"
+    insp.images = json.dumps(_store_images(session, actor, insp, images, gps))
     insp.latitude, insp.longitude = latitude, longitude
     insp.conclusion, insp.note = conclusion, note[:1000]
     insp.status, insp.performed_on, insp.performed_by = "done", bdate, actor.staff_id or None

@@ -244,8 +244,10 @@ def inspection_page(inspection_id: int, request: Request, p: Principal = Depends
         _bizdate(request, s)
         insp = inspections.get_inspection(s, actor=p, inspection_id=inspection_id)
         loan = s.get(Loan, insp.loan_id)
+        photos = inspections.photos(s, actor=p, inspection=insp)
     return render(request, "servicing/inspection.html", {"insp": insp, "loan": loan, "questions": inspections.QUESTIONS,
-                                                          "error": error}, status_code=400 if error else 200)
+                                                          "photos": photos, "error": error},
+                  status_code=400 if error else 200)
 
 
 @router.post("/servicing/inspections/{inspection_id}", response_class=HTMLResponse)
