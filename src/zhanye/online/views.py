@@ -446,18 +446,25 @@ def deposit_page(deposit_id: int, request: Request, principal: Principal = Depen
     return _deposit_page(request, principal, deposit_id)
 
 
-def _withdraw_amount(raw: dict[str, str]) -> int | None:
-    return _fen(raw.get("amount_yuan")) if raw.get("kind") == "partial" else None
+async def _withdrawal_form(request: Request, principal: Principal, deposit_id: int
+                           ) -> tuple[dict[str, str], schemas.WithdrawalIn | None, Response | None]:
+    """The form's fields, the validated body, or the page answering its errors."""
+    raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
+    amount = _fen(raw.get("amount_yuan")) if raw.get("kind") == "partial" else None
+    body, errors = validate_form(schemas.WithdrawalIn, {"amount_fen": amount})
+    if body is None:
+        return raw, None, _deposit_page(request, principal, deposit_id, form=raw, error="; ".join(errors.values()),
+                                        status_code=422)
+    assert isinstance(body, schemas.WithdrawalIn)
+    return raw, body, None
 
 
 @router.post("/m/deposits/{deposit_id}/withdrawal-quote", response_class=HTMLResponse)
 async def withdrawal_quote_post(deposit_id: int, request: Request, principal: Principal = Depends(customer())) -> Response:
-    raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
-    body, errors = validate_form(schemas.WithdrawalIn, {"amount_fen": _withdraw_amount(raw)})
+    raw, body, answer = await _withdrawal_form(request, principal, deposit_id)
     if body is None:
-        return _deposit_page(request, principal, deposit_id, form=raw, error="; ".join(errors.values()),
-                             status_code=422)
-    assert isinstance(body, schemas.WithdrawalIn)
+        assert answer is not None
+        return answer
     try:
         with request.app.state.db.unit_of_work(write=False) as s:
             quote = online_deposits.quote_withdrawal(s, actor=principal, deposit_id=deposit_id,
@@ -472,12 +479,10 @@ async def withdrawal_quote_post(deposit_id: int, request: Request, principal: Pr
 
 @router.post("/m/deposits/{deposit_id}/withdraw", response_class=HTMLResponse)
 async def withdraw_post(deposit_id: int, request: Request, principal: Principal = Depends(customer())) -> Response:
-    raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
-    body, errors = validate_form(schemas.WithdrawalIn, {"amount_fen": _withdraw_amount(raw)})
+    raw, body, answer = await _withdrawal_form(request, principal, deposit_id)
     if body is None:
-        return _deposit_page(request, principal, deposit_id, form=raw, error="; ".join(errors.values()),
-                             status_code=422)
-    assert isinstance(body, schemas.WithdrawalIn)
+        assert answer is not None
+        return answer
     token = raw.get("token") or uuid.uuid4().hex
 
     def action(s: Session) -> str:
