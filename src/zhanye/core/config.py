@@ -34,6 +34,7 @@ class Settings:
     secret_key: str = "zhanye-demo-secret-change-me"
     session_hours: int = 8
     online_session_minutes: int = 30
+    online_session_max_hours: int = 4
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     password_min_length: int = 10
@@ -59,6 +60,7 @@ def load_settings() -> Settings:
         secret_key=_env("ZHANYE_SECRET_KEY", "zhanye-demo-secret-change-me"),
         session_hours=_env_int("ZHANYE_SESSION_HOURS", 8),
         online_session_minutes=_env_int("ZHANYE_ONLINE_SESSION_MINUTES", 30),
+        online_session_max_hours=_env_int("ZHANYE_ONLINE_SESSION_MAX_HOURS", 4),
         login_max_failures=_env_int("ZHANYE_LOGIN_MAX_FAILURES", 5),
         login_lock_minutes=_env_int("ZHANYE_LOGIN_LOCK_MINUTES", 15),
         password_min_length=_env_int("ZHANYE_PASSWORD_MIN_LENGTH", 10),

@@ -29,7 +29,7 @@ IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 def set_session_cookie(resp: Response, token: str) -> None:
     settings = get_settings()
     resp.set_cookie(CUSTOMER_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
-                    max_age=settings.online_session_minutes * 60)
+                    max_age=settings.online_session_max_hours * 3600)  # the server ends idle sessions sooner
 
 
 def send_login_code(request: Request, body: schemas.CodeRequest) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -124,7 +124,29 @@ def logout(session: Session, token: str) -> None:
 
 
 _RESOLVE = (select(OnlineSession.customer_id, OnlineSession.institution_id, OnlineSession.expires_at,
-                   OnlineSession.revoked_at).where(OnlineSession.token_hash == bindparam("digest")))
+                   OnlineSession.revoked_at, OnlineSession.created_at)
+            .where(OnlineSession.token_hash == bindparam("digest")))
+RENEW = "session_renew"  # Principal.extra key: the session's new end, when it is due for renewal
+
+
+def renewal(created_at: dt.datetime, expires_at: dt.datetime, now: dt.datetime) -> dt.datetime | None:
+    """Sliding idle timeout under an absolute cap: once less than half of the idle time is left,
+    a request moves the end to ``now`` + idle time (never past login + the maximum). So an active
+    customer is not sent back to the login in the middle of a form, and the session row is written
+    at most once per half idle time."""
+    settings = get_settings()
+    idle = dt.timedelta(minutes=settings.online_session_minutes)
+    new_end = min(now + idle, created_at + dt.timedelta(hours=settings.online_session_max_hours))
+    if expires_at - now >= idle / 2 or new_end <= expires_at:
+        return None
+    return new_end
+
+
+def extend(session: Session, token: str, until: dt.datetime) -> None:
+    """Move a live session's end to ``until`` (never earlier, never for a revoked one)."""
+    session.execute(update(OnlineSession).where(OnlineSession.token_hash == security.token_hash(token),
+                                                OnlineSession.revoked_at.is_(None),
+                                                OnlineSession.expires_at < until).values(expires_at=until))
 
 
 def resolve_token(conn: Session | Connection, token: str) -> Principal | None:
@@ -135,14 +157,17 @@ def resolve_token(conn: Session | Connection, token: str) -> Principal | None:
     row = conn.execute(_RESOLVE, {"digest": security.token_hash(token)}).first()
     if row is None:
         return None
-    customer_id, institution_id, expires_at, revoked_at = row
-    if revoked_at is not None or expires_at <= utcnow():
+    customer_id, institution_id, expires_at, revoked_at, created_at = row
+    now = utcnow()
+    if revoked_at is not None or expires_at <= now:
         return None
     ident = customers.self_service_identity(conn, customer_id=customer_id)
     if ident is None:
         return None
     customer_no, masked_name = ident
     p = _stub(customer_id, customer_no, institution_id)
+    renew = renewal(created_at, expires_at, now)
+    extra = {**p.extra, RENEW: renew.isoformat()} if renew else p.extra
     return Principal(staff_id=0, username=p.username, display_name=masked_name, institution_id=institution_id,
                      institution_name="", roles=p.roles, permissions=p.permissions, scope_ids=p.scope_ids,
-                     extra=p.extra)
+                     extra=extra)

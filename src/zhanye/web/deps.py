@@ -7,6 +7,7 @@ matrix test walks the app's routes and fails for a route that declares neither.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -123,6 +124,10 @@ def _load_customer(request: Request) -> Principal:
         principal = online_auth.resolve_token(conn, token)
     if principal is None:
         raise Unauthenticated("登录已失效，请重新登录", "The session has expired; please log in again")
+    renew = principal.extra.get(online_auth.RENEW)
+    if renew:  # an active customer: the idle timeout slides (one small write per half idle time)
+        with db.unit_of_work() as session:
+            online_auth.extend(session, token, dt.datetime.fromisoformat(renew))
     request.state.principal = principal
     request.state.token = token
     context.set_principal(principal)

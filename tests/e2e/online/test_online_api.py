@@ -155,3 +155,23 @@ def test_online_withdraw_and_declined_wording(client, demo_db) -> None:  # type:
     assert r.status_code == 200 and r.json()["state"] == "withdrawn" and not r.json()["allowed"]["withdraw"]
     r = client.post(f"/api/v1/online/loan-applications/{app['id']}/submit", headers={**c, **key()})
     assert r.status_code == 409
+
+
+def test_a_request_slides_the_session_end(client, demo_db) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from zhanye.core.config import get_settings
+    from zhanye.core.db import utcnow
+    from zhanye.online.models import OnlineSession
+
+    cust = new_customer(demo_db)
+    h = customer_login(client, cust)
+    idle = dt.timedelta(minutes=get_settings().online_session_minutes)
+    stmt = select(OnlineSession).where(OnlineSession.customer_id == cust["customer_id"])
+    with demo_db.unit_of_work() as s:
+        s.execute(stmt).scalar_one().expires_at = utcnow() + dt.timedelta(minutes=2)  # nearly idle for too long
+    assert client.get("/api/v1/online/me", headers=h).status_code == 200
+    with demo_db.unit_of_work(write=False) as s:
+        assert s.execute(stmt).scalar_one().expires_at > utcnow() + idle - dt.timedelta(minutes=1)

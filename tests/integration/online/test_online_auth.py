@@ -120,3 +120,41 @@ def test_at_most_ten_codes_a_day(demo_db) -> None:  # type: ignore[no-untyped-de
         sms_codes.issue_code(s, purpose=auth.LOGIN_PURPOSE, object_id=obj, phone=cust["mobile"], purpose_text="登录",
                              now=start + dt.timedelta(hours=24, minutes=1))
     assert _sent_count() == sent + 1
+
+
+def test_an_active_session_slides_under_its_cap_and_an_idle_one_ends(demo_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Less than half the idle time left: the next request moves the end to now + idle time, never
+    past login + the maximum; without requests the session ends."""
+    from zhanye.core.db import utcnow
+
+    cust, token = _logged_in(demo_db)
+    idle = dt.timedelta(minutes=get_settings().online_session_minutes)
+    cap = dt.timedelta(hours=get_settings().online_session_max_hours)
+
+    def row(s):  # type: ignore[no-untyped-def]
+        return s.execute(select(OnlineSession).where(OnlineSession.customer_id == cust["customer_id"])).scalar_one()
+
+    with demo_db.read_connection() as conn:
+        assert auth.RENEW not in auth.resolve_token(conn, token).extra  # type: ignore[union-attr]  # fresh: nothing to do
+    now = utcnow()
+    with demo_db.unit_of_work() as s:
+        r = row(s)
+        r.created_at, r.expires_at = now - dt.timedelta(hours=1), now + idle / 4  # active for an hour
+    with demo_db.read_connection() as conn:
+        p = auth.resolve_token(conn, token)
+    assert p is not None and auth.RENEW in p.extra
+    with demo_db.unit_of_work() as s:
+        auth.extend(s, token, dt.datetime.fromisoformat(p.extra[auth.RENEW]))
+    with demo_db.unit_of_work(write=False) as s:
+        assert abs(row(s).expires_at - (now + idle)) < dt.timedelta(seconds=30)
+    with demo_db.unit_of_work() as s:  # near the cap: the end stops at login + the maximum
+        r = row(s)
+        r.created_at, r.expires_at = now - cap + idle / 4, now + idle / 8
+    with demo_db.read_connection() as conn:
+        p = auth.resolve_token(conn, token)
+    assert p is not None
+    assert abs(dt.datetime.fromisoformat(p.extra[auth.RENEW]) - (now + idle / 4)) < dt.timedelta(seconds=30)
+    with demo_db.unit_of_work() as s:  # idle past the end: gone
+        row(s).expires_at = now - dt.timedelta(seconds=1)
+    with demo_db.read_connection() as conn:
+        assert auth.resolve_token(conn, token) is None
