@@ -1,7 +1,7 @@
 """servicing: the business date a promise to pay was made
 
 The end of day settles promises to pay (kept / broken) from the repayments made between the day
-of the promise and the promised date; existing promises get the calendar date they were logged.
+of the promise and the promised date; existing promises get the bank's calendar date (Beijing time) they were logged.
 
 Revision ID: 20261206_promise_made_on
 Revises: 20261122_lending_servicing
@@ -23,7 +23,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("servicing_collection_contact") as batch:
         batch.add_column(sa.Column("promise_made_on", sa.Date(), nullable=True))
-    day = "date(created_at)" if op.get_bind().dialect.name == "sqlite" else "CAST(created_at AS DATE)"
+    # the bank's calendar date (Beijing time) of the logged contact
+    day = ("date(created_at, '+8 hours')" if op.get_bind().dialect.name == "sqlite"
+           else "CAST((created_at AT TIME ZONE 'Asia/Shanghai') AS DATE)")
     op.execute(sa.text(f"UPDATE servicing_collection_contact SET promise_made_on = {day} "  # noqa: S608
                        "WHERE promise_date IS NOT NULL"))
 

@@ -74,6 +74,13 @@ def check_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> str:
     return kind
 
 
+def readable_image(data: bytes) -> str:
+    """``check_image`` and a full decode: what ``add_image`` will accept (its kind)."""
+    kind = check_image(data)
+    _open(data, kind)
+    return kind
+
+
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
         return ImageFont.load_default(size=size)

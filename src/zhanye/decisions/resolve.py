@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zhanye.core.db import lock_for_update
 from zhanye.core.models import KernelSetting
 from zhanye.decisions import engine
 from zhanye.decisions.errors import DecisionNotFound, NoActiveVersion
@@ -83,7 +84,9 @@ def same_database(session: Session) -> None:
 
 
 def bump_generation(session: Session) -> None:
-    row = session.get(KernelSetting, GENERATION_KEY)
+    """Tell every process that decisions changed (the row is locked: two changes at once both count)."""
+    row = session.execute(lock_for_update(select(KernelSetting).where(KernelSetting.key == GENERATION_KEY), session)
+                          .execution_options(populate_existing=True)).scalar_one_or_none()
     if row is None:
         session.add(KernelSetting(key=GENERATION_KEY, value="1"))
     else:

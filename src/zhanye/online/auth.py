@@ -126,7 +126,7 @@ def logout(session: Session, token: str) -> None:
 _RESOLVE = (select(OnlineSession.customer_id, OnlineSession.institution_id, OnlineSession.expires_at,
                    OnlineSession.revoked_at, OnlineSession.created_at)
             .where(OnlineSession.token_hash == bindparam("digest")))
-RENEW = "session_renew"  # Principal.extra key: the session's new end, when it is due for renewal
+RENEW = "session_renew"  # Principal.extra key (web.deps reads it): the session's new end, when it is due for renewal
 
 
 def renewal(created_at: dt.datetime, expires_at: dt.datetime, now: dt.datetime) -> dt.datetime | None:
@@ -145,7 +145,7 @@ def renewal(created_at: dt.datetime, expires_at: dt.datetime, now: dt.datetime) 
 def extend(session: Session, token: str, until: dt.datetime) -> None:
     """Move a live session's end to ``until`` (never earlier, never for a revoked one)."""
     session.execute(update(OnlineSession).where(OnlineSession.token_hash == security.token_hash(token),
-                                                OnlineSession.revoked_at.is_(None),
+                                                OnlineSession.revoked_at.is_(None), OnlineSession.expires_at > utcnow(),
                                                 OnlineSession.expires_at < until).values(expires_at=until))
 
 

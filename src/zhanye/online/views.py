@@ -43,7 +43,7 @@ def _fen(raw: str | None) -> int | None:
 
 def _int(raw: str | None, *, digits: int = 5) -> int | None:
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= digits else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= digits else None
 
 
 def _field_errors(exc: DomainError) -> dict[str, str]:
@@ -450,8 +450,11 @@ async def _withdrawal_form(request: Request, principal: Principal, deposit_id: i
                            ) -> tuple[dict[str, str], schemas.WithdrawalIn | None, Response | None]:
     """The form's fields, the validated body, or the page answering its errors."""
     raw = {k: str(v)[:100] for k, v in (await request.form()).items()}
-    amount = _fen(raw.get("amount_yuan")) if raw.get("kind") == "partial" else None
+    partial = raw.get("kind") == "partial"
+    amount = _fen(raw.get("amount_yuan")) if partial else None
     body, errors = validate_form(schemas.WithdrawalIn, {"amount_fen": amount})
+    if body is not None and partial and amount is None:  # a blank partial amount is not "all of it"
+        body, errors = None, {"amount_yuan": i18n.gettext_("Enter the amount to withdraw")}
     if body is None:
         return raw, None, _deposit_page(request, principal, deposit_id, form=raw, error="; ".join(errors.values()),
                                         status_code=422)

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from zhanye.core import context
 from zhanye.core.context import Principal
@@ -124,14 +125,17 @@ def _load_customer(request: Request) -> Principal:
         principal = online_auth.resolve_token(conn, token)
     if principal is None:
         raise Unauthenticated("登录已失效，请重新登录", "The session has expired; please log in again")
-    renew = principal.extra.get(online_auth.RENEW)
-    if renew:  # an active customer: the idle timeout slides (one small write per half idle time)
-        with db.unit_of_work() as session:
-            online_auth.extend(session, token, dt.datetime.fromisoformat(renew))
     request.state.principal = principal
     request.state.token = token
     context.set_principal(principal)
     return principal
+
+
+def _renew_session(db: Database, token: str, until: dt.datetime) -> None:
+    from zhanye.online import auth as online_auth
+
+    with db.unit_of_work() as session:
+        online_auth.extend(session, token, until)
 
 
 def customer() -> Callable[[Request], Awaitable[Principal]]:
@@ -139,7 +143,15 @@ def customer() -> Callable[[Request], Awaitable[Principal]]:
     themselves. Staff tokens are not customer tokens: they get 401 here."""
 
     async def dependency(request: Request) -> Principal:
-        return _load_customer(request)
+        principal = _load_customer(request)
+        renew = principal.extra.get("session_renew")
+        if renew and not getattr(request.state, "session_renewed", False):
+            # an active customer: the idle timeout slides (one small write per half idle time), in
+            # the thread pool — a write may wait for SQLite's writer lock, the event loop must not
+            request.state.session_renewed = True
+            await run_in_threadpool(_renew_session, request.app.state.db, request.state.token,
+                                    dt.datetime.fromisoformat(renew))
+        return principal
 
     dependency.customer = True  # type: ignore[attr-defined]
     dependency.__name__ = "require_customer"

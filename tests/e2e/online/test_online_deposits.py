@@ -94,6 +94,12 @@ def test_deposit_pages(client, demo_db) -> None:  # type: ignore[no-untyped-def]
     page = client.get(first.headers["location"].split("?")[0], headers=c)
     assert page.status_code == 200 and "¥1,000.00" in page.text
     dep_id = int(first.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    r = client.post("/m/deposits/buy", headers=c, data={**form, "token": uuid.uuid4().hex, "eaccount_id": "\u00b2"})
+    assert r.status_code == 422  # a digit, not a number
+    r = client.post(f"/m/deposits/{dep_id}/withdraw", headers=c, follow_redirects=False,
+                    data={"token": uuid.uuid4().hex, "kind": "partial", "amount_yuan": ""})
+    assert r.status_code == 422 and "请输入支取金额" in r.text  # a blank partial amount is not "all of it"
+    assert client.get(f"/api/v1/online/term-deposits/{dep_id}", headers=c).json()["status"] == "active"
     r = client.post(f"/m/deposits/{dep_id}/withdrawal-quote", headers=c,
                     data={"kind": "partial", "amount_yuan": "5000"})  # more than the deposit holds
     assert r.status_code == 422 and "¥1,000.00" in r.text, r.text[:300]

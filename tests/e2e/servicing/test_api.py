@@ -3,6 +3,7 @@ problem+json writing nothing, data scope, and the pages."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from tests.conftest import count_rows
@@ -136,12 +137,15 @@ def test_inspection_photos_are_kept_among_the_customers_images(client, auth, dem
     photo = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
     h = auth("manager1")
     body = {"answers": {"funds_use": True, "operation": True, "income": True, "collateral": True, "adverse": True},
-            "conclusion": "normal", "latitude": "43.88", "longitude": "125.32", "images": [photo]}
+            "conclusion": "normal", "latitude": "43.881234567", "longitude": "125.321234567", "images": [photo]}
     r = client.post(f"/api/v1/inspections/{insp_id}/perform", json=body, headers=h)
     assert r.status_code == 200 and r.json()["images"] == 1, r.text
     with demo_db.unit_of_work(write=False) as s:
         stored = s.get(Inspection, insp_id).images
-    assert "data:" not in stored
+        from zhanye.customers.models import CustomerImage
+
+        image = s.get(CustomerImage, json.loads(stored)[0])
+    assert "data:" not in stored and image.gps == "43.881235,125.321235"  # the watermark's six decimals
     page = client.get(f"/servicing/inspections/{insp_id}", headers=h)
     assert page.status_code == 200 and 'data-testid="inspection-photos"' in page.text
     thumb = page.text.split('data-testid="inspection-photos"')[1].split('src="')[1].split('"')[0]

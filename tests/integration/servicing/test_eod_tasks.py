@@ -115,6 +115,8 @@ def test_inspection_with_demand_for_early_repayment(fresh_bank) -> None:
         stranger = verified_customer(s, staff_principal(s, "manager1"), eaccount=False)["customer_id"]
         foreign = customer_images.add_image(s, actor=staff_principal(s, "manager1"), customer_id=stranger,
                                             purpose="house", data=_jpeg()).id
+        id_card = customer_images.add_image(s, actor=staff_principal(s, "manager1"), customer_id=cust,
+                                            purpose="id_front", data=_jpeg()).id
         loan = open_test_loan(s, product_id=pid, customer_id=cust)
         loan_id = loan.id
         insp = s.execute(select(Inspection).where(Inspection.loan_id == loan_id)).scalar_one()
@@ -129,7 +131,11 @@ def test_inspection_with_demand_for_early_repayment(fresh_bank) -> None:
         answers = {k: k != "income" for k, _ in inspections.QUESTIONS}
         for bad in ({"answers": {"funds_use": True}, "images": []},
                     {"answers": answers, "images": ["data:image/jpeg;base64,AAAA"]},  # not a picture
-                    {"answers": answers, "images": [str(foreign)]}):  # another customer's image
+                    {"answers": answers, "images": [str(foreign)]},  # another customer's image
+                    {"answers": answers, "images": [str(id_card)]},  # an ID card is no inspection photo
+                    {"answers": answers, "images": ["\u00b2"]},  # a digit, but not an id
+                    {"answers": answers, "images": ["data:image/jpeg;base64," + base64.b64encode(_jpeg()).decode(),
+                                                    "data:image/png;base64,iVBORw0KGgo="]}):  # one good, one broken
             with pytest.raises(DomainError), s.begin_nested():
                 inspections.perform(s, actor=manager, inspection_id=insp_id, note="", latitude=None, longitude=None,
                                     conclusion="normal", **bad)
@@ -143,9 +149,10 @@ def test_inspection_with_demand_for_early_repayment(fresh_bank) -> None:
                                    latitude=Decimal("43.880000"), longitude=Decimal("125.320000"),
                                    images=[photo], conclusion="risk",
                                    warning={"level": "high", "disposal": "demand_repayment", "reason": "灾害致收入中断"})
-        stored = customer_images.list_images(s, actor=manager, customer_id=cust)
-        assert json.loads(done.images) == [stored[-1].id]  # kept as the customer's image, not in the row
-        assert stored[-1].purpose == "inspection" and stored[-1].gps == "43.880000,125.320000"
+        stored = [i for i in customer_images.list_images(s, actor=manager, customer_id=cust)
+                  if i.purpose == "inspection"]
+        assert json.loads(done.images) == [stored[0].id]  # kept as the customer's image, not in the row
+        assert len(stored) == 1 and stored[0].gps == "43.880000,125.320000"
     with db.unit_of_work(write=False) as s:
         w = s.execute(select(RiskWarning).where(RiskWarning.loan_id == loan_id)).scalar_one()
         assert (w.level, w.disposal) == ("high", "demand_repayment")

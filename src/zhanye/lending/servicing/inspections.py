@@ -16,6 +16,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -107,32 +108,41 @@ def mark_late(session: Session, business_date: dt.date) -> int:
 def _store_images(session: Session, actor: Principal, insp: Inspection, images: list[str],
                   gps: str | None) -> list[int]:
     """The photos as ids of the customer's images: data URLs are stored (checked, watermarked),
-    ids must name an image of this customer."""
+    ids must name a (non-ID-card) image of this customer. Everything is checked before anything
+    is stored, so a refused photo leaves no file behind."""
     from zhanye.customers import images as customer_images
     from zhanye.customers.errors import ImageTooLarge, UnsupportedImage
 
     if len(images) > MAX_IMAGES:
         raise ValidationFailed.field(["images"], f"最多 {MAX_IMAGES} 张照片", f"At most {MAX_IMAGES} images")
-    owned: set[int] | None = None
-    ids: list[int] = []
+    owned: dict[int, str] | None = None
+    checked: list[int | bytes] = []
     for i, img in enumerate(images):
-        if isinstance(img, str) and img.isdigit() and len(img) <= 18:
+        if isinstance(img, str) and _IMAGE_ID.fullmatch(img):
             if owned is None:
-                owned = {x.id for x in customer_images.list_images(session, actor=actor, customer_id=insp.customer_id)}
-            if int(img) not in owned:
-                raise ValidationFailed.field(["images", i], "该影像不属于本客户", "The image is not this customer's")
-            ids.append(int(img))
+                owned = {x.id: x.purpose for x in customer_images.list_images(session, actor=actor,
+                                                                               customer_id=insp.customer_id)}
+            if owned.get(int(img)) in (None, *customer_images.PII_PURPOSES):
+                raise ValidationFailed.field(["images", i], "该影像不属于本客户或不能作为检查照片",
+                                             "Not an image of this customer that can serve as an inspection photo")
+            checked.append(int(img))
             continue
         head, _, body = img.partition(",") if isinstance(img, str) else ("", "", "")
         if not head.startswith("data:image/") or not head.endswith(";base64") or len(img) > 3_000_000:
             raise ValidationFailed.field(["images", i], "照片格式无效", "Not an image")
         try:
             data = base64.b64decode(body, validate=True)
-            ids.append(customer_images.add_image(session, actor=actor, customer_id=insp.customer_id,
-                                                 purpose="inspection", data=data, gps=gps).id)
-        except (binascii.Error, ImageTooLarge, UnsupportedImage) as exc:
+            customer_images.readable_image(data)
+        except (binascii.Error, ImageTooLarge, UnsupportedImage, ValidationFailed) as exc:
             raise ValidationFailed.field(["images", i], "照片格式无效", "Not an image") from exc
+        checked.append(data)
+    ids = [c if isinstance(c, int) else customer_images.add_image(
+        session, actor=actor, customer_id=insp.customer_id, purpose="inspection", data=c, gps=gps).id
+        for c in checked]
     return list(dict.fromkeys(ids))
+
+
+_IMAGE_ID = re.compile(r"[0-9]{1,18}")
 
 
 def photos(session: Session, *, actor: Principal, inspection: Inspection) -> list[dict[str, Any]]:
@@ -168,7 +178,9 @@ def perform(session: Session, *, actor: Principal, inspection_id: int, answers: 
         raise ValidationFailed.field(["warning"], "结论为有风险时须发起预警", "A risk conclusion needs a warning")
     bdate = get_business_date(session)
     insp.answers = json.dumps(answers, sort_keys=True)
-    gps = None if latitude is None else f"{latitude},{longitude}"
+    if warning:  # checked before any photo is stored
+        _check_warning(warning.get("level", ""), warning.get("disposal", ""), warning.get("reason", ""))
+    gps = None if latitude is None else f"{latitude:.6f},{longitude:.6f}"
     insp.images = json.dumps(_store_images(session, actor, insp, images, gps))
     insp.latitude, insp.longitude = latitude, longitude
     insp.conclusion, insp.note = conclusion, note[:1000]
@@ -193,17 +205,21 @@ def perform(session: Session, *, actor: Principal, inspection_id: int, answers: 
     return insp
 
 
-def raise_warning(session: Session, *, actor: Principal, loan_id: int, level: str, disposal: str, reason: str,
-                  inspection_id: int | None = None) -> RiskWarning:
-    from zhanye.lending.servicing.service import get_loan
-
-    loan = get_loan(session, actor=actor, loan_id=loan_id, lock=True)
+def _check_warning(level: str, disposal: str, reason: str) -> None:
     if level not in LEVELS:
         raise ValidationFailed.field(["warning", "level"], "预警等级无效", "Unknown warning level")
     if disposal not in DISPOSALS:
         raise ValidationFailed.field(["warning", "disposal"], "处置方式无效", "Unknown disposal")
     if not reason.strip():
         raise ValidationFailed.field(["warning", "reason"], "请填写预警原因", "A reason is required")
+
+
+def raise_warning(session: Session, *, actor: Principal, loan_id: int, level: str, disposal: str, reason: str,
+                  inspection_id: int | None = None) -> RiskWarning:
+    from zhanye.lending.servicing.service import get_loan
+
+    loan = get_loan(session, actor=actor, loan_id=loan_id, lock=True)
+    _check_warning(level, disposal, reason)
     bdate = get_business_date(session)
     effect = ""
     if disposal == "freeze_line":
