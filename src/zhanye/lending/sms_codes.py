@@ -13,7 +13,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from zhanye.core.crypto import constant_time_equal, sm3_hex
@@ -67,6 +67,8 @@ def issue_code(session: Session, *, purpose: str, object_id: str, phone: str, pu
                now: dt.datetime | None = None) -> SmsCode:
     """Create a code, send it, and store its hash (in the caller's transaction)."""
     now = now or utcnow()
+    if session.get_bind().dialect.name == "postgresql":  # one request at a time per object (SQLite serializes)
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"sms:{purpose}:{object_id}"})
     last = session.execute(select(SmsCode).where(SmsCode.purpose == purpose, SmsCode.object_id == object_id)
                            .order_by(SmsCode.id.desc()).limit(1)).scalar_one_or_none()
     if last is not None and last.used_at is None and now - last.created_at < RESEND_AFTER:

@@ -158,3 +158,33 @@ def test_an_active_session_slides_under_its_cap_and_an_idle_one_ends(demo_db, mo
         row(s).expires_at = now - dt.timedelta(seconds=1)
     with demo_db.read_connection() as conn:
         assert auth.resolve_token(conn, token) is None
+
+
+def test_codes_asked_for_at_once_send_one(demo_db) -> None:  # type: ignore[no-untyped-def]
+    """Parallel requests for the same customer: one code goes out, the others wait for the pause."""
+    import threading
+
+    from zhanye.lending import sms_codes
+
+    with demo_db.unit_of_work() as s:
+        cust = verified_customer(s, principal(s, "manager1"), eaccount=False)
+    sent = _sent_count()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def ask() -> None:
+        barrier.wait()
+        try:
+            with demo_db.unit_of_work() as s:
+                auth.request_code(s, id_number=cust["id_number"], mobile=cust["mobile"])
+            outcomes.append("sent")
+        except sms_codes.SmsCodeTooSoon:
+            outcomes.append("too soon")
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["sent"] + ["too soon"] * 5, outcomes
+    assert _sent_count() == sent + 1
