@@ -82,6 +82,8 @@ def test_deposit_pages(client, demo_db) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/m/deposits", headers=c).status_code == 200
     r = client.post("/m/deposits/quote", headers=c, data={"product_code": "JHC3M", "amount_yuan": "10"})
     assert r.status_code == 422 and 'data-testid="deposit-error"' in r.text  # under the minimum
+    r = client.post("/m/deposits/quote", headers=c, data={"product_code": "JHC1Y", "amount_yuan": "1000"})
+    assert '<option value="renew_all" selected>' in r.text  # the product's own maturity instruction first
     r = client.post("/m/deposits/quote", headers=c, data={"product_code": "JHC3M", "amount_yuan": "1000"})
     assert r.status_code == 200 and 'data-testid="dp-quote-result"' in r.text
     token = re.search(r'name="token" value="([0-9a-f]+)"', r.text).group(1)  # type: ignore[union-attr]
