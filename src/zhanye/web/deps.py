@@ -143,8 +143,10 @@ def customer() -> Callable[[Request], Awaitable[Principal]]:
     themselves. Staff tokens are not customer tokens: they get 401 here."""
 
     async def dependency(request: Request) -> Principal:
+        from zhanye.online.auth import RENEW
+
         principal = _load_customer(request)
-        renew = principal.extra.get("session_renew")
+        renew = principal.extra.get(RENEW)
         if renew and not getattr(request.state, "session_renewed", False):
             # an active customer: the idle timeout slides (one small write per half idle time), in
             # the thread pool — a write may wait for SQLite's writer lock, the event loop must not
