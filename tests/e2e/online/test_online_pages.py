@@ -141,3 +141,43 @@ def test_online_flow_in_the_browser(phone_page, live_server, client, auth, demo_
         assert after["balance"] == before["balance"]  # entrusted: the e-account never held the money
         assert after["origination_drawdown"] == before["origination_drawdown"] + 1
         assert check_ledger(s).ok
+
+
+def test_deposit_on_the_phone_in_the_browser(phone_page, live_server, demo_db) -> None:  # type: ignore[no-untyped-def]
+    """Buy a term deposit after the quote, then take part of it out early after its quote."""
+    from tests.integration.origination.test_lines_drawdowns import draw, granted_line
+
+    page = phone_page
+    cust = granted_line(demo_db, amount_fen=5_000_000)
+    draw(demo_db, cust["line_id"], 2_000_000, f"dp-{uuid.uuid4().hex}")  # self payment: the e-account holds it
+    page.goto(f"{live_server}/m/login")
+    page.fill("[data-testid=id-number]", cust["id_number"])
+    page.fill("[data-testid=mobile]", cust["mobile"])
+    page.click("[data-testid=get-code]")
+    page.wait_for_selector("[data-testid=code-sent]")
+    page.fill("[data-testid=code]", last_sms_code(cust["mobile"]))
+    page.click("[data-testid=login]")
+    page.wait_for_selector("[data-testid=greeting]")
+
+    page.click("[data-testid=deposits]")
+    page.check("[data-testid=dp-JHC6M]")
+    page.fill("[data-testid=dp-amount]", "8000")
+    page.click("[data-testid=dp-quote]")
+    page.wait_for_selector("[data-testid=dp-quote-result]")
+    assert page.locator("[data-testid=dp-instruction]").input_value() == "renew_principal"
+    screenshot(page, "online-5-deposit-quote")
+    page.click("[data-testid=dp-buy]")
+    page.wait_for_selector("[data-testid=deposit-done]")
+    assert page.inner_text("[data-testid=deposit-principal]") == "¥8,000.00"
+
+    page.click("summary")
+    page.check("[data-testid=wd-partial]")
+    page.fill("[data-testid=wd-amount]", "3000")
+    page.click("[data-testid=wd-quote]")
+    page.wait_for_selector("[data-testid=wd-quote-result]")
+    page.click("[data-testid=wd-confirm]")
+    page.wait_for_selector("[data-testid=deposit-done]")
+    assert page.inner_text("[data-testid=deposit-principal]") == "¥5,000.00"
+    screenshot(page, "online-6-deposit-withdrawn")
+    with demo_db.unit_of_work(write=False) as s:
+        assert snapshot(s, account_id=cust["account_id"])["balance"] == 2_000_000 - 500_000
