@@ -34,7 +34,7 @@ import os
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, insert, literal, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from zhanye.batch.service import Progress, StepContext
@@ -320,7 +320,20 @@ def classification(session: Session, business_date: dt.date, progress: Progress)
 
 # --- auto-debit ------------------------------------------------------------------------------------
 
+def _refresh_sqlite_statistics(ctx: StepContext) -> None:
+    """SQLite plans without statistics: given a chunk's 2,000 loan ids and ``settled = false``, it
+    reads every unsettled installment through the (settled, due_day) index instead of the loan's
+    dozen through (loan_id, number) — the cost then grows with the whole book, not the chunk.
+    ``ANALYZE`` of the two tables (seconds at a million loans) lets it choose the loan index.
+    PostgreSQL keeps its own statistics."""
+    with ctx.unit() as s:
+        if s.get_bind().dialect.name == "sqlite":
+            for table in (L.name, I.name):
+                s.execute(text(f"ANALYZE {table}"))  # noqa: S608 - table names from the models
+
+
 def auto_debit(ctx: StepContext) -> int:
+    _refresh_sqlite_statistics(ctx)  # the first servicing step of the day
     d = ctx.business_date.toordinal()
     base = [L.c.status == "active", L.c.repay_account_id.is_not(None), L.c.oldest_unpaid_day <= d]
     total, max_id = _id_bounds(ctx, base)
