@@ -43,7 +43,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from zhanye.core import context
 from zhanye.core.crypto import sm3_hex
-from zhanye.core.db import lock_for_update, utcnow
+from zhanye.core.db import lock_for_update, transaction_within, utcnow
 from zhanye.core.models import AuditChainHead, AuditRecord
 
 GENESIS_HASH = "0" * 64
@@ -226,14 +226,6 @@ def _pg_write_sql(n: int) -> Any:
 
 # --- when the buffer is written --------------------------------------------------------------------
 
-def _is_under(tx: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
-    while tx is not None:
-        if tx is ancestor:
-            return True
-        tx = tx.parent
-    return False
-
-
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     # Also on a savepoint's release (the event does not say which transaction commits, and the
@@ -256,18 +248,18 @@ def _after_soft_rollback(session: Session, previous_transaction: SessionTransact
             info.pop(key, None)
         return
     held = info.get(_HELD)
-    if held is not None and _is_under(held[0], previous_transaction):
+    if held is not None and transaction_within(held[0], previous_transaction):
         del info[_HELD]
     revived: list[tuple[Any, AuditRecord]] = []
     kept = []
     for tx, batch in info.get(_CHAINED, []):
-        if _is_under(tx, previous_transaction):  # written in the rolled-back savepoint
-            revived.extend((t, r) for t, r in batch if not _is_under(t, previous_transaction))
+        if transaction_within(tx, previous_transaction):  # written in the rolled-back savepoint
+            revived.extend((t, r) for t, r in batch if not transaction_within(t, previous_transaction))
         else:
             kept.append((tx, batch))
     if _CHAINED in info:
         info[_CHAINED] = kept
-    pending = [(t, r) for t, r in info.get(_PENDING, []) if not _is_under(t, previous_transaction)]
+    pending = [(t, r) for t, r in info.get(_PENDING, []) if not transaction_within(t, previous_transaction)]
     if revived or pending or _PENDING in info:
         info[_PENDING] = revived + pending
 

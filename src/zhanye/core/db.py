@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from zhanye.core.config import ensure_sqlite_dir
@@ -167,3 +167,13 @@ def lock_for_update(stmt: Any, session: Session) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return stmt.with_for_update()
     return stmt
+
+
+def transaction_within(tx: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    """Whether ``tx`` is ``ancestor`` or nested in it (a savepoint or sub-transaction of it): what
+    a rollback of ``ancestor`` takes with it."""
+    while tx is not None:
+        if tx is ancestor:
+            return True
+        tx = tx.parent
+    return False

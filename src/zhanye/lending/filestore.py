@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from zhanye.core.db import transaction_within
+
 _KEY = "zhanye.lending.pending_files"
 
 
@@ -33,14 +35,6 @@ def write_in_transaction(session: Session, path: Path, data: bytes) -> None:
     session.info.setdefault(_KEY, []).append((txn, path))
 
 
-def _within(txn: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    while txn is not None:
-        if txn is ended:
-            return True
-        txn = txn.parent
-    return False
-
-
 @event.listens_for(Session, "after_soft_rollback")
 def _delete_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     pending: list[tuple[Any, Path]] = session.info.get(_KEY) or []
@@ -48,7 +42,7 @@ def _delete_rolled_back(session: Session, previous_transaction: SessionTransacti
         return
     keep = []
     for txn, path in pending:
-        if txn is None or _within(txn, previous_transaction):
+        if txn is None or transaction_within(txn, previous_transaction):
             path.unlink(missing_ok=True)
         else:
             keep.append((txn, path))

@@ -9,6 +9,7 @@ POST gives the first result and never a second application or drawdown."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -67,6 +68,19 @@ def _once(request: Request, principal: Principal, token: str, endpoint: str, pay
         idempotency.store(s, scope=principal.idempotency_scope, key=key, endpoint=endpoint, fingerprint=fingerprint,
                           status_code=303, body={"redirect": url})
     return url
+
+
+def _submit_once(request: Request, principal: Principal, token: str, endpoint: str, payload: dict[str, Any],
+                 action: Any, refused: Callable[[DomainError], Response]) -> Response:
+    """``_once``, then a 303 to where the action leads; a refusal other than "not found" is
+    answered by ``refused(exc)`` (the form again, with the reason)."""
+    try:
+        url = _once(request, principal, token, endpoint, payload, action)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return refused(exc)
+    return RedirectResponse(url, status_code=303)
 
 
 # --- login -----------------------------------------------------------------------------------------
@@ -312,13 +326,9 @@ async def repay_post(loan_id: int, request: Request, principal: Principal = Depe
         accounts.repay(s, actor=principal, loan_id=loan_id, amount_fen=fen, key=f"page:{token}")
         return f"/m/loans/{loan_id}?done=repaid"
 
-    try:
-        url = _once(request, principal, token, f"POST /m/loans/{loan_id}/repay", {"fen": fen}, action)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return _loan_page(request, principal, loan_id, error=domain_message(exc), status_code=exc.status)
-    return RedirectResponse(url, status_code=303)
+    return _submit_once(request, principal, token, f"POST /m/loans/{loan_id}/repay", {"fen": fen}, action,
+                        lambda exc: _loan_page(request, principal, loan_id, error=domain_message(exc),
+                                               status_code=exc.status))
 
 
 def _prepay_fields(raw: dict[str, str]) -> dict[str, Any]:
@@ -361,13 +371,9 @@ async def prepay_post(loan_id: int, request: Request, principal: Principal = Dep
         accounts.prepay(s, actor=principal, loan_id=loan_id, key=f"page:{token}", **body.model_dump())
         return f"/m/loans/{loan_id}?done=prepaid"
 
-    try:
-        url = _once(request, principal, token, f"POST /m/loans/{loan_id}/prepay", body.model_dump(), action)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return _loan_page(request, principal, loan_id, error=domain_message(exc), form=raw, status_code=exc.status)
-    return RedirectResponse(url, status_code=303)
+    return _submit_once(request, principal, token, f"POST /m/loans/{loan_id}/prepay", body.model_dump(), action,
+                        lambda exc: _loan_page(request, principal, loan_id, error=domain_message(exc), form=raw,
+                                               status_code=exc.status))
 
 
 # --- term deposits ---------------------------------------------------------------------------------
@@ -423,13 +429,9 @@ async def deposit_buy_post(request: Request, principal: Principal = Depends(cust
         d = online_deposits.buy(s, actor=principal, key=f"page:{token}", **body.model_dump())
         return f"/m/deposits/{d.id}?done=bought"
 
-    try:
-        url = _once(request, principal, token, "POST /m/deposits/buy", body.model_dump(), action)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return _deposits_page(request, principal, form=raw, error=domain_message(exc), status_code=exc.status)
-    return RedirectResponse(url, status_code=303)
+    return _submit_once(request, principal, token, "POST /m/deposits/buy", body.model_dump(), action,
+                        lambda exc: _deposits_page(request, principal, form=raw, error=domain_message(exc),
+                                                   status_code=exc.status))
 
 
 def _deposit_page(request: Request, principal: Principal, deposit_id: int, *, quote: dict[str, Any] | None = None,
@@ -492,11 +494,6 @@ async def withdraw_post(deposit_id: int, request: Request, principal: Principal 
         online_deposits.withdraw(s, actor=principal, deposit_id=deposit_id, amount_fen=body.amount_fen)
         return f"/m/deposits/{deposit_id}?done=withdrawn"
 
-    try:
-        url = _once(request, principal, token, f"POST /m/deposits/{deposit_id}/withdraw", body.model_dump(), action)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        return _deposit_page(request, principal, deposit_id, form=raw, error=domain_message(exc),
-                             status_code=exc.status)
-    return RedirectResponse(url, status_code=303)
+    return _submit_once(request, principal, token, f"POST /m/deposits/{deposit_id}/withdraw", body.model_dump(),
+                        action, lambda exc: _deposit_page(request, principal, deposit_id, form=raw,
+                                                          error=domain_message(exc), status_code=exc.status))
