@@ -177,3 +177,22 @@ def transaction_within(tx: SessionTransaction | None, ancestor: SessionTransacti
             return True
         tx = tx.parent
     return False
+
+
+def pg_execute(session: Session, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    """Run one statement through the session's own psycopg connection (same transaction),
+    prepared on the server, and return its rows (``[]`` for statements without any).
+
+    For hot paths only (a ledger posting runs three statements, and SQLAlchemy's statement
+    handling costs more CPU than the database's work): ``sql`` is a constant with psycopg's
+    ``%(name)s`` placeholders, no ORM events run, values are passed as psycopg adapts them.
+    Driver errors are raised as SQLAlchemy's (``IntegrityError``...), as ``session.execute`` would."""
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    conn = session.connection().connection.driver_connection
+    try:
+        cur = conn.execute(sql, params, prepare=True)
+        return cur.fetchall() if cur.rownumber is not None else []  # (description would build Column objects)
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc

@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, literal_column, select, text, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -38,6 +39,7 @@ from sqlalchemy.orm.util import identity_key
 from zhanye.core import audit
 from zhanye.core.calendar import BANK_TZ
 from zhanye.core.context import Principal
+from zhanye.core.db import pg_execute
 from zhanye.core.errors import NotFound
 from zhanye.core.models import AuditChainHead, BusinessDate
 from zhanye.ledger.models import Account, JournalEntry, JournalLine
@@ -84,6 +86,18 @@ def _sync(session: Session, cls: type, key: Any, values: dict[str, Any]) -> None
             set_committed_value(inst, name, value)
 
 
+# The PostgreSQL statements of a posting, run through the driver (``core.db.pg_execute``).
+_PG_LOCK_SQL = ("SELECT " + ", ".join(f'a."{c}"' for c in _COLS)
+                + f", (SELECT value FROM {BusinessDate.__tablename__} WHERE name = 'default') "
+                f"FROM {ACC.name} a WHERE a.id = ANY(%(ids)s::bigint[]) ORDER BY a.id FOR UPDATE OF a")
+
+_NEXT_ENTRY_ID = f"nextval(pg_get_serial_sequence('{ENTRY.name}', 'id'))"
+_PG_HEAD_SQL = (f"SELECT {_NEXT_ENTRY_ID}, p.id, p.payload_hash, h.last_id, h.last_hash FROM {HEAD.name} h "
+                f"LEFT JOIN {ENTRY.name} p ON p.external_id = %(x)s WHERE h.name = 'main' FOR UPDATE OF h")
+_PG_NO_HEAD_SQL = (f"SELECT {_NEXT_ENTRY_ID}, p.id, p.payload_hash FROM (SELECT 1) AS one "
+                   f"LEFT JOIN {ENTRY.name} p ON p.external_id = %(x)s")
+
+
 def lock_rows(session: Session, account_ids: set[int], *, want_date: bool) -> tuple[dict[int, Locked], dt.date | None]:
     """Lock the accounts in id order; returns them and (if asked) the business date."""
     session.flush()  # pending ORM changes first: the rules must see them
@@ -91,17 +105,16 @@ def lock_rows(session: Session, account_ids: set[int], *, want_date: bool) -> tu
     bdate: dt.date | None = None
     found: dict[int, Locked] = {}
     if ids:
-        cols = [ACC.c[n] for n in _COLS]
-        if want_date:
-            cols.append(select(BusinessDate.value).where(BusinessDate.name == "default").scalar_subquery())
-        stmt = select(*cols).where(ACC.c.id.in_(ids)).order_by(ACC.c.id)
         if is_pg(session):
-            stmt = stmt.with_for_update(of=ACC)
-        for row in session.execute(stmt):
+            rows: Any = pg_execute(session, _PG_LOCK_SQL, {"ids": ids})
+        else:  # SQLite: writers are serialized by BEGIN IMMEDIATE
+            cols = [ACC.c[n] for n in _COLS]
+            cols.append(select(BusinessDate.value).where(BusinessDate.name == "default").scalar_subquery())
+            rows = session.execute(select(*cols).where(ACC.c.id.in_(ids)).order_by(ACC.c.id))
+        for row in rows:
             acc = Locked(*row[:len(_COLS)])
             found[acc.id] = acc
-            if want_date:
-                bdate = row[-1]
+            bdate = row[-1]
             _sync(session, Account, acc.id, {n: getattr(acc, n) for n in _COLS[1:]})
         missing = [i for i in ids if i not in found]
         if missing:
@@ -126,18 +139,12 @@ def chain_head(session: Session, external_id: str | None) -> Head:
     """Lock the audit chain head, draw the entry id and look the idempotency key up (PostgreSQL)."""
     if audit.pending_count(session) >= audit.PG_MAX_ROWS:  # too many to write with the entry
         audit.flush(session)
-    nextval = func.nextval(func.pg_get_serial_sequence("ledger_entry", "id"))
-    if external_id is not None:
-        prior = select(ENTRY.c.id, ENTRY.c.payload_hash).where(ENTRY.c.external_id == external_id).subquery()
-        pid, phash = select(prior.c.id).scalar_subquery(), select(prior.c.payload_hash).scalar_subquery()
-    else:
-        pid = phash = literal_column("NULL")
-    row = session.execute(select(nextval, pid, phash, HEAD.c.last_id, HEAD.c.last_hash)
-                          .where(HEAD.c.name == "main").with_for_update(of=HEAD),
-                          execution_options={audit.CHAIN_AWARE: True}).first()
-    if row is None:
-        row = session.execute(select(nextval, pid, phash)).one()
+    params = {"x": external_id}
+    rows = pg_execute(session, _PG_HEAD_SQL, params)
+    if not rows:
+        row = pg_execute(session, _PG_NO_HEAD_SQL, params)[0]
         return Head(int(row[0]), row[1], row[2], None, None)
+    row = rows[0]
     return Head(int(row[0]), row[1], row[2], int(row[3]), row[4])
 
 
@@ -173,8 +180,9 @@ def _pg_write_sql(n_lines: int, n_accounts: int, n_audit: int) -> Any:
         final = audit.HEAD_UPDATE_SQL
     else:
         final = "SELECT 1"
-    return text("WITH " + ",\n".join(parts) + "\n" + final).bindparams(
-        *[bindparam(f"e_{n}", type_=ENTRY.c[n].type) for n in ("created_at",)], *audit.at_bindparams(n_audit))
+    sql = "WITH " + ",\n".join(parts) + "\n" + final
+    assert "%" not in sql
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)  # psycopg's placeholders
 
 
 def write(session: Session, *, head: Head | None, entry: dict[str, Any], lines: list[dict[str, Any]],
@@ -201,8 +209,7 @@ def write(session: Session, *, head: Head | None, entry: dict[str, Any], lines: 
         params["act"] = activity_on
         if recs:
             params |= audit.row_params(recs) | {"h_id": recs[-1]["id"], "h_hash": recs[-1]["hash"]}
-        session.execute(_pg_write_sql(len(lines), len(balances), len(recs)), params,
-                        execution_options={audit.CHAIN_AWARE: True})
+        pg_execute(session, _pg_write_sql(len(lines), len(balances), len(recs)), params)
     else:
         entry_id = session.execute(insert(ENTRY).values(**entry)).inserted_primary_key[0]
         entry["id"] = entry_id
