@@ -12,12 +12,12 @@ possible moment:
 
 * just before the transaction commits (``before_commit``; a savepoint's release too);
 * earlier, before a statement in the same session that reads or writes the audit tables (so a
-  transaction still sees its own records), or when the ledger's posting takes the head for its
-  own record (``claim``): it writes the buffered records with its entry, in order.
+  transaction still sees its own records).
 
 So the head, the one row every writer of the bank needs, is held only for the chaining
-statements and the commit instead of from the first record of a use case to its end, and a
-use case's records cost one round trip, not three each. A record buffered in a savepoint that
+statements and the commit instead of from the first record of a use case to its end (a
+ledger posting's record too), and a use case's records cost two round trips, not three each.
+On PostgreSQL they go through the driver (``core.db.pg_execute``). A record buffered in a savepoint that
 rolls back is discarded with it; records of the enclosing transaction chained inside a
 savepoint that then rolls back are buffered again (also when the savepoint ends through a failed
 flush). Within a transaction the order of ``record`` calls is the order of the chain.
@@ -25,16 +25,20 @@ flush). Within a transaction the order of ``record`` calls is the order of the c
 identity map without writing the buffer: read the head with a query.
 """
 
+# ruff: noqa: S608  -- the statements are built from column names and counts only, never from input
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import json
+import threading
+import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, event, insert, select, text, update
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -43,7 +47,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from zhanye.core import context
 from zhanye.core.crypto import sm3_hex
-from zhanye.core.db import lock_for_update, transaction_within, utcnow
+from zhanye.core.db import pg_execute, transaction_within, utcnow
 from zhanye.core.models import AuditChainHead, AuditRecord
 
 GENESIS_HASH = "0" * 64
@@ -120,20 +124,10 @@ def pending_count(session: Session) -> int:
     return len(session.info.get(_PENDING) or ())
 
 
-def claim(session: Session, last_id: int, last_hash: str) -> list[dict[str, Any]]:
-    """For a caller that has locked the head itself in this transaction and read ``last_id`` and
-    ``last_hash`` under the lock (the ledger's posting): chain the buffered records after them and
-    return their rows, which the caller must write together with the head's new values (the last
-    row's ``id`` and ``hash``) in the same transaction."""
-    pending = session.info.pop(_PENDING, None) or []
-    tx = _innermost(session)
-    rows = _assign(pending, last_id, last_hash)
-    if pending:
-        session.info.setdefault(_CHAINED, []).append((tx, pending))
-        last_id, last_hash = rows[-1]["id"], rows[-1]["hash"]
-    session.info[_HELD] = (tx, last_id, last_hash)
-    _sync_head(session, last_id, last_hash)
-    return rows
+def discard(session: Session, rec: AuditRecord) -> None:
+    """Take back a buffered record of something that did not happen after all."""
+    pending = session.info.get(_PENDING) or []
+    session.info[_PENDING] = [(tx, r) for tx, r in pending if r is not rec]
 
 
 def flush(session: Session) -> int:
@@ -143,32 +137,41 @@ def flush(session: Session) -> int:
         return 0
     tx = _innermost(session)
     session.info.setdefault(_CHAINED, []).append((tx, pending))
-    last_id, last_hash = _lock_head(session, tx)
-    rows = _assign(pending, last_id, last_hash)
-    new_id, new_hash = rows[-1]["id"], rows[-1]["hash"]
-    if session.get_bind().dialect.name == "postgresql" and len(rows) <= PG_MAX_ROWS:
-        params = row_params(rows) | {"h_id": new_id, "h_hash": new_hash}
-        session.execute(_pg_write_sql(len(rows)), params, execution_options={CHAIN_AWARE: True})
+    if _is_pg(session) and len(pending) <= PG_MAX_ROWS:
+        rows = _flush_pg(session, tx, pending)
     else:
+        rows = _assign(pending, *_lock_head(session, tx))
         opts = {CHAIN_AWARE: True}
         session.execute(insert(AUDIT), rows, execution_options=opts)
-        session.execute(update(HEAD).where(HEAD.c.name == "main").values(last_id=new_id, last_hash=new_hash),
-                        execution_options=opts)
+        session.execute(update(HEAD).where(HEAD.c.name == "main").values(
+            last_id=rows[-1]["id"], last_hash=rows[-1]["hash"]), execution_options=opts)
+    new_id, new_hash = rows[-1]["id"], rows[-1]["hash"]
     session.info[_HELD] = (tx, new_id, new_hash)
     _sync_head(session, new_id, new_hash)
     return len(rows)
+
+
+def _held(session: Session, tx: SessionTransaction | None) -> tuple[int, str] | None:
+    held = session.info.get(_HELD)
+    if held is not None and tx is not None and held[0] is tx and tx.is_active:
+        return held[1], held[2]
+    return None
 
 
 def _lock_head(session: Session, tx: SessionTransaction | None) -> tuple[int, str]:
     """The head's values, locked ``FOR UPDATE`` for the rest of the transaction. Known without a
     round trip when this (innermost) transaction already holds it; a savepoint, its rollback or a
     new transaction looks it up again."""
-    held = session.info.get(_HELD)
-    if held is not None and tx is not None and held[0] is tx and tx.is_active:
-        return held[1], held[2]
+    held = _held(session, tx)
+    if held is not None:
+        return held
     opts = {CHAIN_AWARE: True}
-    row = session.execute(lock_for_update(select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.name == "main"),
-                                          session), execution_options=opts).first()
+    if _is_pg(session):
+        rows = pg_execute(session, _PG_LOCK_HEAD_SQL)
+        row = rows[0] if rows else None
+    else:
+        row = session.execute(select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.name == "main"),
+                              execution_options=opts).first()
     if row is None:
         session.execute(insert(HEAD).values(name="main", last_id=0, last_hash=GENESIS_HASH), execution_options=opts)
         return 0, GENESIS_HASH
@@ -193,23 +196,13 @@ def _sync_head(session: Session, last_id: int, last_hash: str) -> None:
         set_committed_value(inst, "last_hash", last_hash)
 
 
-# --- PostgreSQL: the records and the head in one statement -----------------------------------------
+# --- PostgreSQL: the records and the head in one statement (through the driver) ------------------
 PG_MAX_ROWS = 64  # 14 parameters a row; more go through executemany and a separate UPDATE
+_PG_LOCK_HEAD_SQL = f"SELECT last_id, last_hash FROM {HEAD.name} WHERE name = 'main' FOR UPDATE"
 
 
-def insert_cte(n: int, name: str = "zy_a") -> str:
-    """A data-modifying CTE inserting ``n`` audit rows bound as ``a{i}_{column}`` (see
-    ``row_params``); the ``at`` parameters need ``at_bindparams(n)``."""
-    cols = ", ".join(f'"{c}"' for c in COLUMNS)
-    values = ", ".join("(" + ", ".join(f":a{i}_{c}" for c in COLUMNS) + ")" for i in range(n))
-    return f"{name} AS (INSERT INTO kernel_audit ({cols}) VALUES {values})"  # noqa: S608 - names and counts only
-
-
-HEAD_UPDATE_SQL = "UPDATE kernel_audit_head SET last_id = :h_id, last_hash = :h_hash WHERE name = 'main'"
-
-
-def at_bindparams(n: int) -> list[Any]:
-    return [bindparam(f"a{i}_at", type_=AUDIT.c.at.type) for i in range(n)]
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def row_params(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -220,8 +213,178 @@ def row_params(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=PG_MAX_ROWS)
-def _pg_write_sql(n: int) -> Any:
-    return text(f"WITH {insert_cte(n)}\n{HEAD_UPDATE_SQL}").bindparams(*at_bindparams(n))
+def _pg_write_sql(n: int) -> str:
+    cols = ", ".join(f'"{c}"' for c in COLUMNS)
+    values = ", ".join("(" + ", ".join(f"%(a{i}_{c})s" for c in COLUMNS) + ")" for i in range(n))
+    return (f"WITH zy_a AS (INSERT INTO {AUDIT.name} ({cols}) VALUES {values})\n"  # noqa: S608 - names, counts
+            f"UPDATE {HEAD.name} SET last_id = %(h_id)s, last_hash = %(h_hash)s WHERE name = 'main'")
+
+
+# --- PostgreSQL: chaining in turn, after the head the previous writer of the process left -------
+# Locking the head and reading it costs a round trip while every other writer of the bank waits.
+# Instead the chaining statements of a process take turns: a statement is sent once the one
+# before it in the process has come back (it then holds the head, so ours queues behind it in
+# the database, which hands the lock over at its commit without a round trip to us), chained
+# after the head that one left, and it updates the head only ``WHERE`` it still is that one —
+# in the same statement that inserts the records, which are written only if the head was. When
+# the guard fails (another process wrote, the previous writer rolled back) or the previous
+# writer's head is unknown, the head is locked and read as usual. The guard (id and hash of the
+# last record) is what keeps the chain right; the turns only make it usually succeed. A writer
+# whose predecessor does not come back within ``_TURN_WAIT`` seconds (its use case may be waiting
+# for ours) goes ahead without an expectation.
+_TURN_WAIT = 0.05
+
+
+@dataclass(eq=False)
+class _Turn:
+    came_back: threading.Event = field(default_factory=threading.Event)
+    head: tuple[int, str] | None = None  # the head its statement left (None: unknown)
+
+    def finish(self, head: tuple[int, str] | None) -> None:
+        self.head = head
+        self.came_back.set()
+
+
+_TAILS: weakref.WeakKeyDictionary[Any, _Turn] = weakref.WeakKeyDictionary()  # the last turn, by pool
+_TAILS_LOCK = threading.Lock()
+
+
+def _take_turn(session: Session) -> tuple[tuple[int, str] | None, _Turn]:
+    """Queue behind the process's previous chaining statement; the head it left, if known."""
+    me = _Turn()
+    pool = session.get_bind().pool
+    with _TAILS_LOCK:
+        prev = _TAILS.get(pool)
+        _TAILS[pool] = me
+    if prev is None or not prev.came_back.wait(_TURN_WAIT):
+        return None, me
+    return prev.head, me
+
+
+def _flush_pg(session: Session, tx: SessionTransaction | None, pending: list[Any]) -> list[dict[str, Any]]:
+    held = _held(session, tx)
+    if held is not None:  # this transaction holds the head: no guard, no turn
+        rows = _assign(pending, *held)
+        pg_execute(session, _pg_write_sql(len(rows)), _params(rows))
+        return rows
+    expect, turn = _take_turn(session)
+    left = None
+    try:
+        if expect is not None:
+            rows = _assign(pending, *expect)
+            now = tuple(pg_execute(session, _pg_guarded_sql(len(rows)), _params(rows, expect))[0])
+            if now == (rows[-1]["id"], rows[-1]["hash"]):
+                left = now
+                return rows
+            if now[0] is not None:  # the head, locked by the statement: chain after it
+                session.info[_HELD] = (tx, now[0], now[1])
+        rows = _assign(pending, *_lock_head(session, tx))
+        pg_execute(session, _pg_write_sql(len(rows)), _params(rows))
+        left = rows[-1]["id"], rows[-1]["hash"]
+        return rows
+    finally:
+        turn.finish(left)
+
+
+def _params(rows: list[dict[str, Any]], expect: tuple[int, str] | None = None) -> dict[str, Any]:
+    params = row_params(rows) | {"h_id": rows[-1]["id"], "h_hash": rows[-1]["hash"]}
+    if expect is not None:
+        params |= {"h_prev_id": expect[0], "h_prev_hash": expect[1]}
+    return params
+
+
+@dataclass
+class Chained:
+    """Records chained in turn after an expected head, for a caller's own statement (``guarded_ctes``)."""
+
+    rows: list[dict[str, Any]]
+    params: dict[str, Any]
+    batch: list[tuple[Any, AuditRecord]]
+    turn: _Turn | None  # None: the transaction holds the head already
+
+
+def chain_in_turn(session: Session) -> Chained | None:
+    """For a caller that writes the buffered records in a statement of its own (the ledger's
+    posting): take the process's turn and chain them after the head the previous writer left.
+    ``None`` when there is nothing to chain (or too much): the records stay buffered and are
+    chained at commit. The caller sends its statement right away and then calls ``settle``."""
+    pending = session.info.get(_PENDING)
+    if not pending or len(pending) > PG_MAX_ROWS or not _is_pg(session):
+        return None
+    tx = _innermost(session)
+    expect = _held(session, tx)
+    turn = None
+    if expect is None:
+        expect, turn = _take_turn(session)
+        if expect is None:  # read it under the lock, in our turn (the guard then holds)
+            try:
+                expect = _lock_head(session, tx)
+            except BaseException:
+                turn.finish(None)
+                raise
+    rows = _assign(pending, *expect)
+    del session.info[_PENDING]
+    # as written in this transaction: a rollback of it revives what the enclosing one recorded
+    session.info.setdefault(_CHAINED, []).append((tx, pending))
+    return Chained(rows, _params(rows, expect), pending, turn)
+
+
+def settle(session: Session, chained: Chained, head: tuple[Any, Any] | None,
+           drop: AuditRecord | None = None) -> None:
+    """After the caller's statement, with the head it returned (``None`` if it failed): the
+    records are written, or (the guard failed) they are chained after the head the statement
+    locked and written now; ``drop`` is a record of something the statement did not do."""
+    left = chained.rows[-1]["id"], chained.rows[-1]["hash"]
+    tx = _innermost(session)
+    try:
+        if head == left and drop is None:
+            session.info[_HELD] = (tx, *left)
+            _sync_head(session, *left)
+            return
+        done = session.info.get(_CHAINED) or []
+        if done and done[-1][1] is chained.batch:
+            done.pop()
+        session.info[_PENDING] = [(t, r) for t, r in chained.batch if r is not drop] + (
+            session.info.get(_PENDING) or [])
+        left = None
+        if head is not None and head[0] is not None:  # the statement locked the head: chain after it
+            session.info[_HELD] = (tx, head[0], head[1])
+            if head == (chained.rows[-1]["id"], chained.rows[-1]["hash"]):  # written, then dropped: undo
+                raise AssertionError("a dropped record was written")
+            flush(session)
+            left = _held(session, tx)
+    finally:
+        if chained.turn is not None:
+            chained.turn.finish(left)
+
+
+@functools.lru_cache(maxsize=PG_MAX_ROWS)
+def guarded_ctes(n: int, after: str | None = None) -> str:
+    """Two CTEs: the head locked and updated only if it still is the expected one (and, with
+    ``after``, only if that CTE returned a row), and the ``n`` records inserted only if the head
+    was (parameters: ``Chained.params``). ``GUARDED_RESULT`` selects the head after the
+    statement: the last record's id and hash if it was written."""
+    types = {c.name: c.type.compile(dialect=postgresql.dialect()) for c in AUDIT.columns}
+    values = ", ".join("(" + ", ".join(f"CAST(%(a{i}_{c})s AS {types[c]})" for c in COLUMNS) + ")"
+                       for i in range(n))
+    cols = ", ".join(f'"{c}"' for c in COLUMNS)
+    also = f" AND EXISTS (SELECT 1 FROM {after})" if after else ""
+    # Locked first, compared after: a guard in the WHERE clause would be tested against the row
+    # as of the statement's start and skip it, instead of waiting for the previous writer's commit.
+    ok = f"last_id = %(h_prev_id)s AND last_hash = %(h_prev_hash)s{also}"
+    return (f"zy_h AS (UPDATE {HEAD.name} SET last_id = CASE WHEN {ok} THEN %(h_id)s ELSE last_id END, "
+            f"last_hash = CASE WHEN {ok} THEN %(h_hash)s ELSE last_hash END WHERE name = 'main' "
+            "RETURNING last_id, last_hash),\n"
+            f"zy_a AS (INSERT INTO {AUDIT.name} ({cols}) SELECT v.* FROM (VALUES {values}) AS v "
+            "WHERE EXISTS (SELECT 1 FROM zy_h WHERE last_id = %(h_id)s AND last_hash = %(h_hash)s))")
+
+
+GUARDED_RESULT = "(SELECT last_id FROM zy_h), (SELECT last_hash FROM zy_h)"
+
+
+@functools.lru_cache(maxsize=PG_MAX_ROWS)
+def _pg_guarded_sql(n: int) -> str:
+    return f"WITH {guarded_ctes(n)}\nSELECT {GUARDED_RESULT}"
 
 
 # --- when the buffer is written --------------------------------------------------------------------

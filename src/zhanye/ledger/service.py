@@ -195,30 +195,25 @@ def post_entry(session: Session, *, actor: Principal, institution_id: int, lines
                source_type: str, source_id: str = "", description: str = "",
                business_date: dt.date | None = None, external_id: str | None = None,
                customer_initiated: bool = False, enforce_state: bool = True,
-               reversal_of_id: int | None = None, _locked: dict[int, Any] | None = None) -> JournalEntry:
+               reversal_of_id: int | None = None, _locked: dict[int, Any] | None = None,
+               _entry_id: int | None = None) -> JournalEntry:
     """Post one balanced entry (see the module docstring). Returns the entry (or the first one
-    posted under ``external_id``). The SQL is in ``posting`` (Core, three statements on PostgreSQL)."""
+    posted under ``external_id``). The SQL is in ``posting``: on PostgreSQL two statements (three
+    with ``external_id``) through the driver, the audit record written with the entry."""
     legs = list(lines)
     _validate_legs(legs)
     payload = _payload_hash(institution_id, legs, source_type, source_id)
     wanted = {g.account_id for g in legs if g.account_id is not None}
     if _locked is not None and wanted <= set(_locked) and business_date is not None:
-        accounts, bdate = _locked, business_date
+        accounts, bdate, entry_id = _locked, business_date, _entry_id
     else:
-        accounts, locked_date = posting.lock_rows(session, wanted, want_date=business_date is None)
+        accounts, locked_date, entry_id = posting.lock_for_posting(session, wanted, want_date=business_date is None)
         bdate = business_date or locked_date
     assert bdate is not None
-    head = posting.chain_head(session, external_id) if posting.is_pg(session) else None
     if external_id is not None:
-        prior = posting.prior_entry(session, external_id) if head is None else (
-            (head.prior_id, head.prior_hash) if head.prior_id is not None else None)
+        prior = posting.prior_entry(session, external_id)
         if prior is not None:
-            if prior[1] != payload:
-                raise IdempotencyConflict("该交易号已用于另一笔分录",
-                                          "This transfer id was already used for another entry")
-            found = session.get(JournalEntry, prior[0])
-            assert found is not None
-            return found
+            return _posted_before(session, prior, payload)
     gl_ids: dict[str, int] = {}
     if any(g.gl is not None for g in legs):
         book = chart.book_of(session, institution_id)
@@ -240,7 +235,7 @@ def post_entry(session: Session, *, actor: Principal, institution_id: int, lines
                         enforce_state=enforce_state)
     total = sum(g.debit_fen for g in legs)
     serial_no = f"{bdate:%Y%m%d}{secrets.token_hex(8).upper()}"
-    entry = {"id": None, "serial_no": serial_no, "institution_id": institution_id, "business_date": bdate,
+    entry = {"id": entry_id, "serial_no": serial_no, "institution_id": institution_id, "business_date": bdate,
              "description": description[:200], "source_type": source_type, "source_id": source_id,
              "external_id": external_id, "payload_hash": payload, "reversal_of_id": reversal_of_id,
              "total_fen": total, "actor_id": actor.staff_id or None, "created_at": utcnow()}
@@ -260,10 +255,23 @@ def post_entry(session: Session, *, actor: Principal, institution_id: int, lines
                      "debit_fen": g.debit_fen, "credit_fen": g.credit_fen, "balance_after_fen": after,
                      "memo": g.memo[:200]})
     balances = {acc_id: accounts[acc_id].balance_fen + delta for acc_id, delta in deltas.items()}
-    return posting.write(session, head=head, entry=entry, lines=rows, balances=balances,
-                         activity_on=bdate if customer_initiated else None, actor=actor,
-                         changes={"serial_no": serial_no, "source": f"{source_type}:{source_id}", "total_fen": total,
-                                  "accounts": sorted(deltas)})
+    posted = posting.write(session, entry=entry, lines=rows, balances=balances,
+                           activity_on=bdate if customer_initiated else None, actor=actor,
+                           changes={"serial_no": serial_no, "source": f"{source_type}:{source_id}",
+                                    "total_fen": total, "accounts": sorted(deltas)})
+    if posted is None:  # a concurrent posting under the same key committed first
+        return _posted_before(session, posting.prior_entry(session, external_id or ""), payload)
+    return posted
+
+
+def _posted_before(session: Session, prior: tuple[int, str | None] | None, payload: str) -> JournalEntry:
+    """The entry posted earlier under the same idempotency key, if its payload is the same."""
+    assert prior is not None
+    if prior[1] != payload:
+        raise IdempotencyConflict("该交易号已用于另一笔分录", "This transfer id was already used for another entry")
+    found = session.get(JournalEntry, prior[0])
+    assert found is not None
+    return found
 
 
 def reverse_entry(session: Session, *, actor: Principal, entry_id: int, reason: str,
@@ -298,7 +306,8 @@ def transfer(session: Session, *, actor: Principal, from_account_id: int, to_acc
     check_amount(amount_fen)
     if from_account_id == to_account_id:
         raise ValidationFailed.field(["to_account_id"], "转出与转入账户不能相同", "Payer and payee must differ")
-    accs, bdate = posting.lock_rows(session, {from_account_id, to_account_id}, want_date=business_date is None)
+    accs, bdate, entry_id = posting.lock_for_posting(session, {from_account_id, to_account_id},
+                                                     want_date=business_date is None)
     for a in accs.values():
         if not sees(actor, a.institution_id) and a.id == from_account_id:
             raise NotFound("账户不存在", "The account does not exist")
@@ -310,7 +319,7 @@ def transfer(session: Session, *, actor: Principal, from_account_id: int, to_acc
     return post_entry(session, actor=actor, institution_id=payer.institution_id, lines=legs,
                       source_type=source_type, source_id=source_id, description=description,
                       business_date=business_date or bdate, external_id=external_id,
-                      customer_initiated=customer_initiated, _locked=accs)
+                      customer_initiated=customer_initiated, _locked=accs, _entry_id=entry_id)
 
 
 # --- accounts ------------------------------------------------------------------------------------
