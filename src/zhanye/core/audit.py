@@ -71,7 +71,8 @@ def canonical_changes(changes: dict[str, Any] | None) -> str:
                       default=_json_default)
 
 
-def _fields(rec: AuditRecord) -> dict[str, Any]:
+def _fields(rec: AuditRecord | Pending) -> dict[str, Any]:
+    assert rec.at is not None
     at = rec.at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     return {
         "id": rec.id, "at": at, "actor_id": rec.actor_id, "actor_username": rec.actor_username,
@@ -81,15 +82,15 @@ def _fields(rec: AuditRecord) -> dict[str, Any]:
     }
 
 
-def record_hash(prev_hash: str, rec: AuditRecord) -> str:
+def record_hash(prev_hash: str, rec: AuditRecord | Pending) -> str:
     body = json.dumps(_fields(rec), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return sm3_hex(prev_hash + body)
 
 
 # --- the buffer ----------------------------------------------------------------------------------
 # session.info keys, all cleared when the outermost transaction ends:
-_PENDING = "audit_pending"  # [(innermost transaction at record time, AuditRecord)], in call order
-_CHAINED = "audit_chained"  # [(innermost transaction it was written in, [(origin tx, AuditRecord)])]
+_PENDING = "audit_pending"  # [(innermost transaction at record time, Pending)], in call order
+_CHAINED = "audit_chained"  # [(innermost transaction it was written in, [(origin tx, Pending)])]
 _HELD = "audit_head_held"  # (innermost transaction, last_id, last_hash) once it locked the head
 
 
@@ -97,12 +98,33 @@ def _innermost(session: Session) -> SessionTransaction | None:
     return session.get_nested_transaction() or session.get_transaction()
 
 
+@dataclass(slots=True, eq=False)
+class Pending:
+    """A record buffered in the session (the ``kernel_audit`` columns; an ORM object would cost
+    more to build than the rest of a ledger posting's Python)."""
+
+    actor_id: int | None
+    actor_username: str
+    role: str
+    institution_id: int | None
+    device_id: str | None
+    request_id: str | None
+    action: str
+    object_type: str
+    object_id: str
+    changes: str
+    id: int | None = None
+    at: dt.datetime | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+
+
 def record(session: Session, *, action: str, object_type: str, object_id: Any,
-           changes: dict[str, Any] | None = None, actor: context.Principal | None = None) -> AuditRecord:
+           changes: dict[str, Any] | None = None, actor: context.Principal | None = None) -> Pending:
     """Append one audit record in the caller's transaction (buffered: chained and written at the
     latest before the transaction commits; ``id``, ``at`` and the hashes are set then)."""
     actor = actor or context.current_principal() or context.SYSTEM
-    rec = AuditRecord(
+    rec = Pending(
         actor_id=actor.staff_id or None,
         actor_username=actor.username,
         role=",".join(sorted(actor.roles)),
@@ -124,7 +146,7 @@ def pending_count(session: Session) -> int:
     return len(session.info.get(_PENDING) or ())
 
 
-def discard(session: Session, rec: AuditRecord) -> None:
+def discard(session: Session, rec: Pending) -> None:
     """Take back a buffered record of something that did not happen after all."""
     pending = session.info.get(_PENDING) or []
     session.info[_PENDING] = [(tx, r) for tx, r in pending if r is not rec]
@@ -178,7 +200,7 @@ def _lock_head(session: Session, tx: SessionTransaction | None) -> tuple[int, st
     return int(row[0]), row[1]
 
 
-def _assign(pending: list[tuple[Any, AuditRecord]], last_id: int, last_hash: str) -> list[dict[str, Any]]:
+def _assign(pending: list[tuple[Any, Pending]], last_id: int, last_hash: str) -> list[dict[str, Any]]:
     rows = []
     for _tx, rec in pending:
         rec.id, rec.at, rec.prev_hash = last_id + 1, utcnow(), last_hash
@@ -299,7 +321,7 @@ class Chained:
 
     rows: list[dict[str, Any]]
     params: dict[str, Any]
-    batch: list[tuple[Any, AuditRecord]]
+    batch: list[tuple[Any, Pending]]
     turn: _Turn | None  # None: the transaction holds the head already
 
 
@@ -330,7 +352,7 @@ def chain_in_turn(session: Session) -> Chained | None:
 
 
 def settle(session: Session, chained: Chained, head: tuple[Any, Any] | None,
-           drop: AuditRecord | None = None) -> None:
+           drop: Pending | None = None) -> None:
     """After the caller's statement, with the head it returned (``None`` if it failed): the
     records are written, or (the guard failed) they are chained after the head the statement
     locked and written now; ``drop`` is a record of something the statement did not do."""
@@ -413,7 +435,7 @@ def _after_soft_rollback(session: Session, previous_transaction: SessionTransact
     held = info.get(_HELD)
     if held is not None and transaction_within(held[0], previous_transaction):
         del info[_HELD]
-    revived: list[tuple[Any, AuditRecord]] = []
+    revived: list[tuple[Any, Pending]] = []
     kept = []
     for tx, batch in info.get(_CHAINED, []):
         if transaction_within(tx, previous_transaction):  # written in the rolled-back savepoint
