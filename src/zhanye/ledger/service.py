@@ -202,7 +202,8 @@ def post_entry(session: Session, *, actor: Principal, institution_id: int, lines
     with ``external_id``) through the driver, the audit record written with the entry."""
     legs = list(lines)
     _validate_legs(legs)
-    payload = _payload_hash(institution_id, legs, source_type, source_id)
+    # what a retry under the same key must repeat (nothing to compare without a key)
+    payload = _payload_hash(institution_id, legs, source_type, source_id) if external_id is not None else None
     wanted = {g.account_id for g in legs if g.account_id is not None}
     if _locked is not None and wanted <= set(_locked) and business_date is not None:
         accounts, bdate, entry_id = _locked, business_date, _entry_id
@@ -264,7 +265,7 @@ def post_entry(session: Session, *, actor: Principal, institution_id: int, lines
     return posted
 
 
-def _posted_before(session: Session, prior: tuple[int, str | None] | None, payload: str) -> JournalEntry:
+def _posted_before(session: Session, prior: tuple[int, str | None] | None, payload: str | None) -> JournalEntry:
     """The entry posted earlier under the same idempotency key, if its payload is the same."""
     assert prior is not None
     if prior[1] != payload:
