@@ -261,6 +261,7 @@ _TURN_WAIT = 0.05
 class _Turn:
     came_back: threading.Event = field(default_factory=threading.Event)
     head: tuple[int, str] | None = None  # the head its statement left (None: unknown)
+    intended: tuple[int, str] | None = None  # the head it means to leave, once it has chained
 
     def finish(self, head: tuple[int, str] | None) -> None:
         self.head = head
@@ -271,16 +272,31 @@ _TAILS: weakref.WeakKeyDictionary[Any, _Turn] = weakref.WeakKeyDictionary()  # t
 _TAILS_LOCK = threading.Lock()
 
 
-def _take_turn(session: Session) -> tuple[tuple[int, str] | None, _Turn]:
-    """Queue behind the process's previous chaining statement; the head it left, if known."""
+def _last(rows: list[dict[str, Any]]) -> tuple[int, str]:
+    return rows[-1]["id"], rows[-1]["hash"]
+
+
+def _in_turn(session: Session, pending: list[Any]) -> tuple[list[dict[str, Any]] | None, tuple[int, str] | None, _Turn]:
+    """Queue behind the process's previous chaining statement and chain ``pending`` after the
+    head it left: (rows, that head, our turn); ``(None, None, turn)`` when that head is unknown
+    (the caller reads it under the lock). The records are chained ahead, after the head the
+    previous writer means to leave, while it is still on its way; again if it left another."""
     me = _Turn()
     pool = session.get_bind().pool
     with _TAILS_LOCK:
         prev = _TAILS.get(pool)
         _TAILS[pool] = me
-    if prev is None or not prev.came_back.wait(_TURN_WAIT):
-        return None, me
-    return prev.head, me
+    assumed = prev.intended if prev is not None else None
+    rows = None
+    if assumed is not None:
+        rows = _assign(pending, *assumed)
+        me.intended = _last(rows)
+    if prev is None or not prev.came_back.wait(_TURN_WAIT) or prev.head is None:
+        return None, None, me
+    if rows is None or prev.head != assumed:
+        rows = _assign(pending, *prev.head)
+        me.intended = _last(rows)
+    return rows, prev.head, me
 
 
 def _flush_pg(session: Session, tx: SessionTransaction | None, pending: list[Any]) -> list[dict[str, Any]]:
@@ -289,20 +305,20 @@ def _flush_pg(session: Session, tx: SessionTransaction | None, pending: list[Any
         rows = _assign(pending, *held)
         pg_execute(session, _pg_write_sql(len(rows)), _params(rows))
         return rows
-    expect, turn = _take_turn(session)
     left = None
+    rows, expect, turn = _in_turn(session, pending)
     try:
-        if expect is not None:
-            rows = _assign(pending, *expect)
+        if rows is not None and expect is not None:
             now = tuple(pg_execute(session, _pg_guarded_sql(len(rows)), _params(rows, expect))[0])
-            if now == (rows[-1]["id"], rows[-1]["hash"]):
+            if now == _last(rows):
                 left = now
                 return rows
             if now[0] is not None:  # the head, locked by the statement: chain after it
                 session.info[_HELD] = (tx, now[0], now[1])
         rows = _assign(pending, *_lock_head(session, tx))
+        turn.intended = _last(rows)
         pg_execute(session, _pg_write_sql(len(rows)), _params(rows))
-        left = rows[-1]["id"], rows[-1]["hash"]
+        left = _last(rows)
         return rows
     finally:
         turn.finish(left)
@@ -336,15 +352,19 @@ def chain_in_turn(session: Session) -> Chained | None:
     tx = _innermost(session)
     expect = _held(session, tx)
     turn = None
-    if expect is None:
-        expect, turn = _take_turn(session)
-        if expect is None:  # read it under the lock, in our turn (the guard then holds)
+    if expect is not None:
+        rows = _assign(pending, *expect)
+    else:
+        got, expect, turn = _in_turn(session, pending)
+        if got is None or expect is None:  # read it under the lock, in our turn (the guard then holds)
             try:
                 expect = _lock_head(session, tx)
             except BaseException:
                 turn.finish(None)
                 raise
-    rows = _assign(pending, *expect)
+            got = _assign(pending, *expect)
+            turn.intended = _last(got)
+        rows = got
     del session.info[_PENDING]
     # as written in this transaction: a rollback of it revives what the enclosing one recorded
     session.info.setdefault(_CHAINED, []).append((tx, pending))
