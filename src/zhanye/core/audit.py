@@ -403,14 +403,15 @@ def settle(session: Session, chained: Chained, head: tuple[Any, Any] | None,
 @functools.lru_cache(maxsize=PG_MAX_ROWS)
 def guarded_ctes(n: int, after: str | None = None) -> str:
     """Two CTEs: the head locked and updated only if it still is the expected one (and, with
-    ``after``, only if that CTE returned a row), and the ``n`` records inserted only if the head
-    was (parameters: ``Chained.params``). ``GUARDED_RESULT`` selects the head after the
-    statement: the last record's id and hash if it was written."""
+    ``after``, a condition on the statement's other CTEs, only if that holds: they are run
+    before the head is locked, so that their work is not done while holding it), and the ``n``
+    records inserted only if the head was (parameters: ``Chained.params``). ``GUARDED_RESULT``
+    selects the head after the statement: the last record's id and hash if it was written."""
     types = {c.name: c.type.compile(dialect=postgresql.dialect()) for c in AUDIT.columns}
     values = ", ".join("(" + ", ".join(f"CAST(%(a{i}_{c})s AS {types[c]})" for c in COLUMNS) + ")"
                        for i in range(n))
     cols = ", ".join(f'"{c}"' for c in COLUMNS)
-    also = f" AND EXISTS (SELECT 1 FROM {after})" if after else ""
+    also = f" AND {after}" if after else ""
     # Locked first, compared after: a guard in the WHERE clause would be tested against the row
     # as of the statement's start and skip it, instead of waiting for the previous writer's commit.
     ok = f"last_id = %(h_prev_id)s AND last_hash = %(h_prev_hash)s{also}"

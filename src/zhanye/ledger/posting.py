@@ -175,14 +175,16 @@ def _pg_write_sql(n_lines: int, n_accounts: int, n_audit: int) -> str:
     parts = [f"zy_e AS (INSERT INTO {ENTRY.name} ({cols(_ENTRY_COLS)}) VALUES ("
              + ", ".join(f"%(e_{c})s" for c in _ENTRY_COLS) + ") ON CONFLICT (external_id) DO NOTHING RETURNING id)",
              f"zy_l AS (INSERT INTO {LINE.name} (entry_id, {cols(line_cols)}) "
-             f"SELECT zy_e.id, v.* FROM zy_e, (VALUES {lines}) AS v)"]
+             f"SELECT zy_e.id, v.* FROM zy_e, (VALUES {lines}) AS v RETURNING 1)"]
+    done = ["EXISTS (SELECT 1 FROM zy_e)", "(SELECT count(*) FROM zy_l) > 0"]
     if n_accounts:
         vals = ", ".join(f"(CAST(%(u{i}_id)s AS bigint), CAST(%(u{i}_bal)s AS bigint))" for i in range(n_accounts))
         parts.append(f"zy_u AS (UPDATE {ACC.name} a SET balance_fen = v.bal, "
                      "last_activity_on = coalesce(CAST(%(act)s AS date), a.last_activity_on) "
-                     f"FROM (VALUES {vals}) AS v(id, bal), zy_e WHERE a.id = v.id)")
-    if n_audit:
-        parts.append(audit.guarded_ctes(n_audit, "zy_e"))
+                     f"FROM (VALUES {vals}) AS v(id, bal), zy_e WHERE a.id = v.id RETURNING 1)")
+        done.append("(SELECT count(*) FROM zy_u) > 0")
+    if n_audit:  # the head is locked after the entry, its lines and the balances are written
+        parts.append(audit.guarded_ctes(n_audit, " AND ".join(done)))
     head = f", {audit.GUARDED_RESULT}" if n_audit else ""
     return "WITH " + ",\n".join(parts) + f"\nSELECT EXISTS (SELECT 1 FROM zy_e){head}"
 
