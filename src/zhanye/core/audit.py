@@ -47,7 +47,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from zhanye.core import context
 from zhanye.core.crypto import sm3_hex
-from zhanye.core.db import pg_execute, transaction_within, utcnow
+from zhanye.core.db import pg_execute, rolled_back, transaction_within, utcnow
 from zhanye.core.models import AuditChainHead, AuditRecord
 
 GENESIS_HASH = "0" * 64
@@ -444,11 +444,7 @@ def _before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
     info = session.info
-    # A failed flush inside a savepoint rolls the savepoint back in the database but reports only
-    # its own sub-transaction (the ``with begin_nested()`` then closes the savepoint without a
-    # second event): treat it as the rollback of the savepoint (or of the whole transaction).
-    while not previous_transaction.nested and previous_transaction.parent is not None:
-        previous_transaction = previous_transaction.parent
+    previous_transaction = rolled_back(previous_transaction)  # (a failed flush: its savepoint)
     if previous_transaction.parent is None:
         for key in (_PENDING, _CHAINED, _HELD):
             info.pop(key, None)

@@ -169,6 +169,17 @@ def lock_for_update(stmt: Any, session: Session) -> Any:
     return stmt
 
 
+def rolled_back(previous_transaction: SessionTransaction) -> SessionTransaction:
+    """What an ``after_soft_rollback`` really rolled back. A failed flush inside a savepoint
+    reports only the flush's own sub-transaction, yet the savepoint is gone in the database (the
+    ``with begin_nested()`` then closes it without a second event): the nearest savepoint or
+    the outermost transaction around the reported one."""
+    tx = previous_transaction
+    while not tx.nested and tx.parent is not None:
+        tx = tx.parent
+    return tx
+
+
 def transaction_within(tx: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
     """Whether ``tx`` is ``ancestor`` or nested in it (a savepoint or sub-transaction of it): what
     a rollback of ``ancestor`` takes with it."""

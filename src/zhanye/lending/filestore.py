@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from zhanye.core.db import transaction_within
+from zhanye.core.db import rolled_back, transaction_within
 
 _KEY = "zhanye.lending.pending_files"
 
@@ -40,6 +40,7 @@ def _delete_rolled_back(session: Session, previous_transaction: SessionTransacti
     pending: list[tuple[Any, Path]] = session.info.get(_KEY) or []
     if not pending:
         return
+    previous_transaction = rolled_back(previous_transaction)  # (a failed flush: its savepoint)
     keep = []
     for txn, path in pending:
         if txn is None or transaction_within(txn, previous_transaction):

@@ -128,3 +128,24 @@ def test_a_rolled_back_savepoint_removes_its_pdf_and_a_commit_keeps_it(demo_db, 
     assert len(_pdfs(contract_storage) - files) == 1
     with demo_db.unit_of_work(write=False) as s:
         assert contracts.verify_contract(s, contract_id=cid).ok
+
+
+def test_a_flush_failure_inside_the_savepoint_removes_its_pdf(demo_db, contract_storage: Path) -> None:  # type: ignore[no-untyped-def]
+    """The failed flush reports only its own sub-transaction; the savepoint is gone all the same,
+    and the PDF written in it with it."""
+    from sqlalchemy.exc import IntegrityError
+
+    from zhanye.core.models import AuditChainHead
+
+    actor, cid, phone = _ready(demo_db)
+    files = _pdfs(contract_storage)
+    code = last_sms_code(phone)
+    with demo_db.unit_of_work() as s:
+        with pytest.raises(IntegrityError), s.begin_nested():
+            assert contracts.sign_contract(s, actor=actor, contract_id=cid, signature_png=signature_png(),
+                                           sms_code=code).ok
+            s.add(AuditChainHead(name="main", last_id=0, last_hash="x"))  # duplicate key: the flush fails
+            s.flush()
+        assert _pdfs(contract_storage) == files
+    with demo_db.unit_of_work(write=False) as s:
+        assert s.get(Contract, cid).status == "pending_signature"
