@@ -190,9 +190,9 @@ def transaction_within(tx: SessionTransaction | None, ancestor: SessionTransacti
     return False
 
 
-def pg_execute(session: Session, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-    """Run one statement through the session's own psycopg connection (same transaction),
-    prepared on the server, and return its rows (``[]`` for statements without any).
+def pg_execute(session: Session | Connection, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    """Run one statement through the session's (or connection's) own psycopg connection (same
+    transaction), prepared on the server, and return its rows (``[]`` for statements without any).
 
     For hot paths only (a ledger posting runs three statements, and SQLAlchemy's statement
     handling costs more CPU than the database's work): ``sql`` is a constant with psycopg's
@@ -201,9 +201,20 @@ def pg_execute(session: Session, sql: str, params: Any = None) -> list[tuple[Any
     import psycopg
     from sqlalchemy.exc import DBAPIError
 
-    conn = session.connection().connection.driver_connection
+    sa_conn = session.connection() if isinstance(session, Session) else session
+    conn = sa_conn.connection.driver_connection
     try:
         cur = conn.execute(sql, params, prepare=True)
         return cur.fetchall() if cur.rownumber is not None else []  # (description would build Column objects)
     except psycopg.Error as exc:
         raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+
+
+def pg_sql(statement: Any) -> tuple[str, dict[str, Any]]:
+    """A SQLAlchemy Core statement as psycopg SQL text (``%(name)s`` placeholders) for
+    ``pg_execute``, with the values of its constant parameters (merge the call's own into them):
+    build it once (module level or cached), not per call."""
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    compiled = statement.compile(dialect=psycopg.dialect())
+    return str(compiled), {k: v for k, v in compiled.params.items() if v is not None}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from zhanye.core import audit
 from zhanye.core.config import Settings, get_settings
 from zhanye.core.context import Principal
-from zhanye.core.db import utcnow
+from zhanye.core.db import pg_execute, pg_sql, utcnow
 from zhanye.core.errors import (
     AccountDisabled,
     AccountLocked,
@@ -605,13 +605,25 @@ def _token_query() -> Any:
             .where(StaffSession.token_hash == bindparam("digest")))
 
 
+@functools.cache
+def _token_sql() -> tuple[str, dict[str, Any]]:
+    return pg_sql(_token_query())  # PostgreSQL: prepared, through the driver (every request runs it)
+
+
 def resolve_token(conn: Session | Connection, token: str) -> Principal | None:
     """The principal of a live session token, or None when unknown, expired, revoked or disabled.
 
     Runs on every request, so it takes a plain connection (no ORM unit of work) and makes one
     indexed query (session, staff columns, authorization epoch); the roles, permissions and scope
     are cached per (staff, authz_version, epoch). Revocation and disabling take effect at once."""
-    row = conn.execute(_token_query(), {"digest": security.token_hash(token)}).first()
+    params = {"digest": security.token_hash(token)}
+    dialect = conn.get_bind().dialect if isinstance(conn, Session) else conn.dialect
+    if dialect.name == "postgresql":
+        sql, constants = _token_sql()
+        rows = pg_execute(conn, sql, constants | params)
+        row = rows[0] if rows else None
+    else:
+        row = conn.execute(_token_query(), params).first()
     if row is None:
         return None
     (expires_at, revoked_at, device_id, staff_id, username, display_name, institution_id, status,
