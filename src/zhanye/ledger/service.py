@@ -195,11 +195,15 @@ def post_entry(session: Session, *, actor: Principal, institution_id: int, lines
                source_type: str, source_id: str = "", description: str = "",
                business_date: dt.date | None = None, external_id: str | None = None,
                customer_initiated: bool = False, enforce_state: bool = True,
-               reversal_of_id: int | None = None, _locked: dict[int, Any] | None = None,
-               _entry_id: int | None = None) -> JournalEntry:
+               reversal_of_id: int | None = None, new_external_id: bool = False,
+               _locked: dict[int, Any] | None = None, _entry_id: int | None = None) -> JournalEntry:
     """Post one balanced entry (see the module docstring). Returns the entry (or the first one
     posted under ``external_id``). The SQL is in ``posting``: on PostgreSQL two statements (three
-    with ``external_id``) through the driver, the audit record written with the entry."""
+    with ``external_id``) through the driver, the audit record written with the entry.
+
+    ``new_external_id``: the caller minted ``external_id`` in this transaction from a key unique
+    by constraint (a drawdown number): no look-up of an earlier entry (the entry's unique key
+    still guards it)."""
     legs = list(lines)
     _validate_legs(legs)
     # what a retry under the same key must repeat (nothing to compare without a key)
@@ -211,7 +215,7 @@ def post_entry(session: Session, *, actor: Principal, institution_id: int, lines
         accounts, locked_date, entry_id = posting.lock_for_posting(session, wanted, want_date=business_date is None)
         bdate = business_date or locked_date
     assert bdate is not None
-    if external_id is not None:
+    if external_id is not None and not new_external_id:
         prior = posting.prior_entry(session, external_id)
         if prior is not None:
             return _posted_before(session, prior, payload)

@@ -156,7 +156,7 @@ def open_loan(session: Session, *, actor: Principal, customer_id: int, instituti
         lines=[ledger.debit(principal_fen, account_id=pools["principal:0"], memo=loan.loan_no),
                ledger.credit(principal_fen, account_id=disburse_to_account_id, gl=disburse_to_gl, memo=loan.loan_no)],
         source_type="loan.disbursement", source_id=loan.loan_no, description=f"放款 {loan.loan_no}",
-        external_id=f"servicing:disburse:{external_id}")
+        external_id=f"servicing:disburse:{external_id}", new_external_id=new_external_id)
     loan.disbursement_entry_id = entry.id
     audit.record(session, action="loan.open", object_type="loan", object_id=loan.id, actor=actor,
                  changes={"loan_no": loan.loan_no, "customer_id": customer_id, "principal_fen": principal_fen,
