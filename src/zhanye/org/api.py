@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from zhanye.core import audit
@@ -16,7 +17,7 @@ from zhanye.core.models import AuditRecord
 from zhanye.org import schemas, service
 from zhanye.org.models import Institution, Staff
 from zhanye.org.permissions import AUTHENTICATED
-from zhanye.web.api_util import read, run_write
+from zhanye.web.api_util import read, read_statement, run_write
 from zhanye.web.deps import public, require, token_from_request
 
 router = APIRouter(prefix="/api/v1", tags=["org"])
@@ -147,12 +148,12 @@ async def api_list_staff(request: Request, q: Annotated[str | None, Query(max_le
                    page: Annotated[int, Query(ge=1, le=100000)] = 1,
                    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
                    principal: Principal = Depends(require("staff.read"))) -> Any:
-    def action(session: Session) -> Any:
-        rows, total = service.list_staff(session, principal, q=q, institution_id=institution_id, role=role,
+    def action(conn: Connection) -> Any:
+        rows, total = service.list_staff(conn, principal, q=q, institution_id=institution_id, role=role,
                                          status=status, page=page, page_size=page_size)
         return {"items": [staff_out(s) for s in rows], "total": total, "page": page, "page_size": page_size}
 
-    return read(request, action)
+    return read_statement(request, action)
 
 
 @router.get("/staff/{staff_id}")

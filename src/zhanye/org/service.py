@@ -329,34 +329,32 @@ def _staff_list_queries(has_q: bool, has_institution: bool, has_role: bool, has_
     if has_status:
         conds.append(Staff.status == bindparam("status"))
     count = select(func.count(Staff.id)).where(*conds)
+    roles = (select(func.aggregate_strings(StaffRole.role_code, ","))
+             .where(StaffRole.staff_id == Staff.id).scalar_subquery())
     page = (select(Staff.id, Staff.username, Staff.display_name, Staff.employee_no, Staff.institution_id,
                    Institution.name, Staff.status, Staff.must_change_password, Staff.locked_until,
-                   Staff.last_login_at)
+                   Staff.last_login_at, roles, func.count().over())
             .join(Institution, Institution.id == Staff.institution_id)
             .where(*conds).order_by(Staff.id).offset(bindparam("offset")).limit(bindparam("limit")))
     return count, page
 
 
-_ROLES_OF_STAFF = (select(StaffRole.staff_id, StaffRole.role_code)
-                   .where(StaffRole.staff_id.in_(bindparam("ids", expanding=True))).order_by(StaffRole.role_code))
-
-
-def list_staff(session: Session, actor: Principal, *, q: str | None = None, institution_id: int | None = None,
+def list_staff(session: Session | Connection, actor: Principal, *, q: str | None = None, institution_id: int | None = None,
                role: str | None = None, status: str | None = None, page: int = 1,
                page_size: int = 20) -> tuple[list[StaffRow], int]:
     count, page_query = _staff_list_queries(bool(q), institution_id is not None, bool(role), bool(status))
     params: dict[str, Any] = {"scope": sorted(actor.scope_ids), "like": f"%{q.strip()}%" if q else None,
                               "institution_id": institution_id, "role": role, "status": status}
-    conn = session.connection()
-    total = conn.execute(count, params).scalar_one()
+    conn = session.connection() if isinstance(session, Session) else session
+    # one statement: the page, each row's roles and (window count) the total of the filter
     rows = conn.execute(page_query, {**params, "offset": (page - 1) * page_size, "limit": page_size}).all()
-    roles: dict[int, list[str]] = {}
     if rows:
-        for staff_id, code in conn.execute(_ROLES_OF_STAFF, {"ids": [r[0] for r in rows]}):
-            roles.setdefault(staff_id, []).append(code)
+        total = rows[0][11]
+    else:  # past the last page (or nothing matches): the total on its own
+        total = conn.execute(count, params).scalar_one() if page > 1 else 0
     return [StaffRow(id=r[0], username=r[1], display_name=r[2], employee_no=r[3], institution_id=r[4],
-                     institution_name=r[5], roles=roles.get(r[0], []), status=r[6], must_change_password=r[7],
-                     locked_until=r[8], last_login_at=r[9]) for r in rows], total
+                     institution_name=r[5], roles=sorted(r[10].split(",")) if r[10] else [], status=r[6],
+                     must_change_password=r[7], locked_until=r[8], last_login_at=r[9]) for r in rows], total
 
 
 def create_staff(session: Session, actor: Principal, *, username: str, display_name: str, institution_id: int,

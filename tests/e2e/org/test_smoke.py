@@ -29,3 +29,23 @@ def test_staff_list_in_scope(client, auth, demo_db) -> None:
     names = {s["username"] for s in resp.json()["items"]}
     assert "manager1" in names and "manager3" not in names and "admin" not in names
     assert count_rows(demo_db, "org_staff") >= 17
+
+
+def test_staff_list_pages_totals_and_roles(client, auth) -> None:
+    """Total, pages and each row's roles come from one statement; past the last page the total
+    still answers and the items are empty."""
+    everyone = client.get("/api/v1/staff?page_size=200", headers=auth("admin")).json()
+    total = everyone["total"]
+    assert total == len(everyone["items"]) >= 17
+    assert all(s["roles"] == sorted(s["roles"]) and s["roles"] for s in everyone["items"])
+    first = client.get("/api/v1/staff?page_size=5&page=1", headers=auth("admin")).json()
+    second = client.get("/api/v1/staff?page_size=5&page=2", headers=auth("admin")).json()
+    assert first["total"] == second["total"] == total
+    assert [s["id"] for s in first["items"] + second["items"]] == [s["id"] for s in everyone["items"][:10]]
+    past = client.get(f"/api/v1/staff?page_size=5&page={total // 5 + 2}", headers=auth("admin")).json()
+    assert past["items"] == [] and past["total"] == total
+    managers = client.get("/api/v1/staff?role=manager&page_size=200", headers=auth("admin")).json()
+    assert managers["total"] == len(managers["items"]) >= 1
+    assert all("manager" in s["roles"] for s in managers["items"])
+    none = client.get("/api/v1/staff?q=no-such-person", headers=auth("admin")).json()
+    assert none == {"items": [], "total": 0, "page": 1, "page_size": 20}
