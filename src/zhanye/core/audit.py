@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event, insert, select, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -47,7 +46,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from zhanye.core import context
 from zhanye.core.crypto import sm3_hex
-from zhanye.core.db import pg_execute, rolled_back, transaction_within, utcnow
+from zhanye.core.db import pg_cast_type, pg_execute, rolled_back, transaction_within, utcnow
 from zhanye.core.models import AuditChainHead, AuditRecord
 
 GENESIS_HASH = "0" * 64
@@ -92,10 +91,16 @@ def record_hash(prev_hash: str, rec: AuditRecord | Pending) -> str:
 _PENDING = "audit_pending"  # [(innermost transaction at record time, Pending)], in call order
 _CHAINED = "audit_chained"  # [(innermost transaction it was written in, [(origin tx, Pending)])]
 _HELD = "audit_head_held"  # (innermost transaction, last_id, last_hash) once it locked the head
+_TURN = "audit_turn"  # the transaction's last turn (PostgreSQL)
 
 
 def _innermost(session: Session) -> SessionTransaction | None:
     return session.get_nested_transaction() or session.get_transaction()
+
+
+# What the columns hold: a record is cut to them before it is hashed, so that every database
+# stores exactly what the hash covers.
+_LEN = {c.name: c.type.length for c in AUDIT.columns if getattr(c.type, "length", None)}
 
 
 @dataclass(slots=True, eq=False)
@@ -126,14 +131,14 @@ def record(session: Session, *, action: str, object_type: str, object_id: Any,
     actor = actor or context.current_principal() or context.SYSTEM
     rec = Pending(
         actor_id=actor.staff_id or None,
-        actor_username=actor.username,
-        role=",".join(sorted(actor.roles)),
+        actor_username=actor.username[:_LEN["actor_username"]],
+        role=",".join(sorted(actor.roles))[:_LEN["role"]],
         institution_id=actor.institution_id or None,
-        device_id=actor.device_id,
-        request_id=context.request_id(),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
+        device_id=actor.device_id[:_LEN["device_id"]] if actor.device_id else None,
+        request_id=(context.request_id() or "")[:_LEN["request_id"]] or None,
+        action=action[:_LEN["action"]],
+        object_type=object_type[:_LEN["object_type"]],
+        object_id=str(object_id)[:_LEN["object_id"]],
         changes=canonical_changes(changes),
     )
     if session.get_transaction() is None:  # so that a rollback before any statement drops it too
@@ -170,12 +175,17 @@ def flush(session: Session) -> int:
     new_id, new_hash = rows[-1]["id"], rows[-1]["hash"]
     session.info[_HELD] = (tx, new_id, new_hash)
     _sync_head(session, new_id, new_hash)
+    if _is_pg(session):
+        _publish(session, (new_id, new_hash))
     return len(rows)
 
 
 def _held(session: Session, tx: SessionTransaction | None) -> tuple[int, str] | None:
+    """The head's values if this transaction holds its lock: taken in ``tx`` or in a transaction
+    around it (PostgreSQL keeps a lock taken in a savepoint when the savepoint is released, which
+    hands ``_HELD`` to its parent, and drops it when the savepoint rolls back)."""
     held = session.info.get(_HELD)
-    if held is not None and tx is not None and held[0] is tx and tx.is_active:
+    if held is not None and tx is not None and tx.is_active and transaction_within(tx, held[0]):
         return held[1], held[2]
     return None
 
@@ -276,13 +286,29 @@ def _last(rows: list[dict[str, Any]]) -> tuple[int, str]:
     return rows[-1]["id"], rows[-1]["hash"]
 
 
+def _pool(session: Session) -> Any:
+    bind = session.get_bind()
+    return getattr(bind, "engine", bind).pool
+
+
+def _publish(session: Session, head: tuple[int, str]) -> None:
+    """After a write by a transaction that held the head already: the process's last turn, if
+    it is still this transaction's and nobody queued behind it, now leaves this head."""
+    turn = session.info.get(_TURN)
+    if turn is None:
+        return
+    with _TAILS_LOCK:
+        if _TAILS.get(_pool(session)) is turn:
+            turn.head = turn.intended = head
+
+
 def _in_turn(session: Session, pending: list[Any]) -> tuple[list[dict[str, Any]] | None, tuple[int, str] | None, _Turn]:
     """Queue behind the process's previous chaining statement and chain ``pending`` after the
     head it left: (rows, that head, our turn); ``(None, None, turn)`` when that head is unknown
     (the caller reads it under the lock). The records are chained ahead, after the head the
     previous writer means to leave, while it is still on its way; again if it left another."""
     me = _Turn()
-    pool = session.get_bind().pool
+    pool = _pool(session)
     with _TAILS_LOCK:
         prev = _TAILS.get(pool)
         _TAILS[pool] = me
@@ -307,6 +333,7 @@ def _flush_pg(session: Session, tx: SessionTransaction | None, pending: list[Any
         return rows
     left = None
     rows, expect, turn = _in_turn(session, pending)
+    session.info[_TURN] = turn
     try:
         if rows is not None and expect is not None:
             now = tuple(pg_execute(session, _pg_guarded_sql(len(rows)), _params(rows, expect))[0])
@@ -382,6 +409,10 @@ def settle(session: Session, chained: Chained, head: tuple[Any, Any] | None,
         if head == left and drop is None:
             session.info[_HELD] = (tx, *left)
             _sync_head(session, *left)
+            if chained.turn is not None:
+                session.info[_TURN] = chained.turn  # (finished below)
+            else:
+                _publish(session, left)
             return
         done = session.info.get(_CHAINED) or []
         if done and done[-1][1] is chained.batch:
@@ -389,6 +420,8 @@ def settle(session: Session, chained: Chained, head: tuple[Any, Any] | None,
         session.info[_PENDING] = [(t, r) for t, r in chained.batch if r is not drop] + (
             session.info.get(_PENDING) or [])
         left = None
+        if chained.turn is not None:
+            session.info[_TURN] = chained.turn
         if head is not None and head[0] is not None:  # the statement locked the head: chain after it
             session.info[_HELD] = (tx, head[0], head[1])
             if head == (chained.rows[-1]["id"], chained.rows[-1]["hash"]):  # written, then dropped: undo
@@ -407,14 +440,16 @@ def guarded_ctes(n: int, after: str | None = None) -> str:
     before the head is locked, so that their work is not done while holding it), and the ``n``
     records inserted only if the head was (parameters: ``Chained.params``). ``GUARDED_RESULT``
     selects the head after the statement: the last record's id and hash if it was written."""
-    types = {c.name: c.type.compile(dialect=postgresql.dialect()) for c in AUDIT.columns}
+    types = {c.name: pg_cast_type(c.type) for c in AUDIT.columns}
     values = ", ".join("(" + ", ".join(f"CAST(%(a{i}_{c})s AS {types[c]})" for c in COLUMNS) + ")"
                        for i in range(n))
     cols = ", ".join(f'"{c}"' for c in COLUMNS)
-    also = f" AND {after}" if after else ""
     # Locked first, compared after: a guard in the WHERE clause would be tested against the row
     # as of the statement's start and skip it, instead of waiting for the previous writer's commit.
-    ok = f"last_id = %(h_prev_id)s AND last_hash = %(h_prev_hash)s{also}"
+    # ``after`` comes first: the comparison with the row as of the statement's start is usually
+    # false (the previous writer has not committed yet) and would skip it until the recheck under
+    # the lock.
+    ok = (f"{after} AND " if after else "") + "last_id = %(h_prev_id)s AND last_hash = %(h_prev_hash)s"
     return (f"zy_h AS (UPDATE {HEAD.name} SET last_id = CASE WHEN {ok} THEN %(h_id)s ELSE last_id END, "
             f"last_hash = CASE WHEN {ok} THEN %(h_hash)s ELSE last_hash END WHERE name = 'main' "
             "RETURNING last_id, last_hash),\n"
@@ -446,7 +481,7 @@ def _after_soft_rollback(session: Session, previous_transaction: SessionTransact
     info = session.info
     previous_transaction = rolled_back(previous_transaction)  # (a failed flush: its savepoint)
     if previous_transaction.parent is None:
-        for key in (_PENDING, _CHAINED, _HELD):
+        for key in (_PENDING, _CHAINED, _HELD, _TURN):
             info.pop(key, None)
         return
     held = info.get(_HELD)
@@ -466,10 +501,20 @@ def _after_soft_rollback(session: Session, previous_transaction: SessionTransact
         info[_PENDING] = revived + pending
 
 
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    # Also on a savepoint's release (then still the session's nested transaction): what it
+    # holds, its enclosing transaction holds from now on.
+    nested = session.get_nested_transaction()
+    held = session.info.get(_HELD)
+    if nested is not None and held is not None and held[0] is nested and nested.parent is not None:
+        session.info[_HELD] = (nested.parent, held[1], held[2])
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        for key in (_PENDING, _CHAINED, _HELD):
+        for key in (_PENDING, _CHAINED, _HELD, _TURN):
             session.info.pop(key, None)
 
 

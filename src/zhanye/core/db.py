@@ -204,17 +204,58 @@ def pg_execute(session: Session | Connection, sql: str, params: Any = None) -> l
     sa_conn = session.connection() if isinstance(session, Session) else session
     conn = sa_conn.connection.driver_connection
     try:
-        cur = conn.execute(sql, params, prepare=True)
+        cur = conn.execute(sql, _int8(params), prepare=True)
         return cur.fetchall() if cur.rownumber is not None else []  # (description would build Column objects)
     except psycopg.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+        # as SQLAlchemy does for its own statements: a dropped connection is invalidated, and with
+        # it the pool's other connections of the same age, instead of failing one request each
+        lost = isinstance(exc, psycopg.OperationalError) and sa_conn.dialect.is_disconnect(exc, conn, None)
+        if lost and not sa_conn.invalidated:
+            sa_conn.engine.pool._invalidate(sa_conn.connection, exc)  # noqa: SLF001 - as Connection does
+            sa_conn.invalidate(exc)
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error, connection_invalidated=lost,
+                                  dialect=sa_conn.dialect) from exc
+
+
+def _int8(params: Any) -> Any:
+    """Integers sent as int8 (psycopg picks int2/int4/int8/numeric by size, and prepares a
+    statement again for each combination of parameter types it sees); the statements cast."""
+    if not isinstance(params, dict):
+        return params
+    from psycopg.types.numeric import Int8
+
+    out = {}
+    for k, v in params.items():
+        if type(v) is int:
+            v = Int8(v)
+        elif type(v) is list and v and type(v[0]) is int:
+            v = [Int8(x) for x in v]
+        out[k] = v
+    return out
+
+
+def pg_cast_type(type_: Any) -> str:
+    """A column type for ``CAST(%(x)s AS ...)`` in a statement's VALUES: strings without their
+    length (PostgreSQL cuts a value short on an explicit cast to VARCHAR(n), silently; the
+    INSERT's own assignment then checks the length and refuses)."""
+    from sqlalchemy import String
+    from sqlalchemy.dialects import postgresql
+
+    if isinstance(getattr(type_, "impl_instance", type_), String):
+        return "TEXT"
+    return str(type_.compile(dialect=postgresql.dialect()))
 
 
 def pg_sql(statement: Any) -> tuple[str, dict[str, Any]]:
     """A SQLAlchemy Core statement as psycopg SQL text (``%(name)s`` placeholders) for
     ``pg_execute``, with the values of its constant parameters (merge the call's own into them):
-    build it once (module level or cached), not per call."""
+    build it once (module level or cached), not per call. No SQLAlchemy value processing runs
+    on the parameters or the results (types that need it are not for this path)."""
     from sqlalchemy.dialects.postgresql import psycopg
 
     compiled = statement.compile(dialect=psycopg.dialect())
-    return str(compiled), {k: v for k, v in compiled.params.items() if v is not None}
+    sql = str(compiled)
+    if "POSTCOMPILE" in sql or compiled.literal_execute_params:
+        raise ValueError("pg_sql: IN lists are expanded per call; use = ANY(...) with an array")
+    # constants bound in the statement; parameters without a value are the call's to give
+    return sql, {k: v for k, v in compiled.params.items() if v is not None}

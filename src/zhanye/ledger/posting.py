@@ -3,19 +3,21 @@
 Round trips per posting on PostgreSQL (besides the caller's BEGIN and COMMIT), each a prepared
 statement sent through the session's psycopg connection (``core.db.pg_execute``):
 
-1. ``lock_rows``: the touched customer accounts ``FOR UPDATE`` in ascending id order, with the
-   business date read in the same statement;
+1. ``lock_for_posting``: the touched customer accounts ``FOR UPDATE`` in ascending id order, with
+   the business date and the new entry's id (from its sequence) read in the same statement;
 2. ``prior_entry``, only for a posting with an idempotency key: the entry already posted under
    it — after the account locks, so a posting under the same key that committed while we waited
    is seen;
-3. ``write``: one statement of data-modifying CTEs — the entry (id drawn from its sequence,
-   ``ON CONFLICT (external_id) DO NOTHING`` for a concurrent posting under the same key on other
-   accounts), its lines (one multi-row INSERT) and the new balances.
+3. ``write``: one statement of data-modifying CTEs — the entry (``ON CONFLICT (external_id) DO
+   NOTHING`` for a concurrent posting under the same key on other accounts), its lines (one
+   multi-row INSERT) and the new balances.
 
-The entry's audit record is buffered (``audit.record``) and chained at commit with the
-transaction's other records: the audit chain head, which every writer of the bank needs, is not
-held from the posting to the end of the caller's use case. On SQLite (writers serialized by
-``BEGIN IMMEDIATE``) step 3 is a few plain statements through SQLAlchemy Core.
+The entry's audit record (after those the transaction buffered before it) is written in the same
+statement, chained in the process's turn after the head the previous writer left, the head
+updated only if it still is that one (``audit.chain_in_turn``, ``audit.guarded_ctes``); the head
+is then held from this statement to the commit. On SQLite (writers serialized by ``BEGIN
+IMMEDIATE``) step 3 is a few plain statements through SQLAlchemy Core and the record is chained
+at commit.
 
 The ORM identity map stays truthful: locked accounts present in the session are refreshed with
 the values read under the lock (as ``populate_existing`` would) and get their new balances after
@@ -32,7 +34,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, insert, literal_column, select, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.instrumentation import manager_of_class
@@ -41,7 +42,7 @@ from sqlalchemy.orm.util import identity_key
 from zhanye.core import audit
 from zhanye.core.calendar import BANK_TZ
 from zhanye.core.context import Principal
-from zhanye.core.db import pg_execute
+from zhanye.core.db import pg_cast_type, pg_execute
 from zhanye.core.errors import NotFound
 from zhanye.core.models import AuditChainHead, BusinessDate
 from zhanye.ledger.models import Account, JournalEntry, JournalLine
@@ -165,7 +166,7 @@ def _pg_write_sql(n_lines: int, n_accounts: int, n_audit: int) -> str:
     and, when the audit head could be expected, the audit records and the head. Its shape
     depends only on the counts, so it is prepared once per connection."""
     line_cols = [c for c in _LINE_COLS if c != "entry_id"]
-    line_types = {c: LINE.c[c].type.compile(dialect=postgresql.dialect()) for c in line_cols}
+    line_types = {c: pg_cast_type(LINE.c[c].type) for c in line_cols}
 
     def cols(names: list[str]) -> str:
         return ", ".join(f'"{n}"' for n in names)
@@ -211,13 +212,13 @@ def write(session: Session, *, entry: dict[str, Any], lines: list[dict[str, Any]
             params |= {f"u{i}_id": acc_id, f"u{i}_bal": bal}
         params["act"] = activity_on
         chained = audit.chain_in_turn(session)
-        sql = _pg_write_sql(len(lines), len(balances), len(chained.rows) if chained else 0)
         if chained is None:
-            written = pg_execute(session, sql, params)[0][0]
+            written = pg_execute(session, _pg_write_sql(len(lines), len(balances), 0), params)[0][0]
         else:
             head = None
-            written = True
+            written = False  # (if the statement fails, its record goes with it)
             try:
+                sql = _pg_write_sql(len(lines), len(balances), len(chained.rows))
                 written, *head = pg_execute(session, sql, params | chained.params)[0]
             finally:
                 audit.settle(session, chained, tuple(head) if head else None, drop=None if written else rec)

@@ -52,4 +52,5 @@ def _delete_rolled_back(session: Session, previous_transaction: SessionTransacti
 
 @event.listens_for(Session, "after_commit")
 def _forget_committed(session: Session) -> None:
-    session.info.pop(_KEY, None)
+    if session.get_nested_transaction() is None:  # the event also fires for a released savepoint
+        session.info.pop(_KEY, None)

@@ -97,3 +97,114 @@ def test_a_posting_losing_the_race_for_its_key_writes_nothing(demo_db) -> None:
         assert [s.get(Account, i).balance_fen for i in (a, b, c, d)] == [990, 1_010, 1_000, 1_000]
         assert s.execute(select(JournalEntry.id).where(JournalEntry.external_id == key)).scalars().all() == first
     assert _tail(demo_db, 1) == [("ledger.entry.post", str(first[0]))]
+
+
+def test_over_long_values_are_cut_to_their_columns_before_the_hash(demo_db) -> None:
+    """Every database stores exactly what the hash covers (PostgreSQL would otherwise cut a value
+    on its cast silently, or refuse it, depending on the path that writes the record)."""
+    with demo_db.unit_of_work() as s:
+        actor = system(s)
+        audit.record(s, action="test.warmup", object_type="t", object_id=1, actor=actor)  # a turn to follow
+    with demo_db.unit_of_work() as s:
+        audit.record(s, action="test.long", object_type="t", object_id="x" * 80, actor=actor)
+    with demo_db.unit_of_work() as s:  # the held path: after a posting in the same transaction
+        a, b = funded_account(s, funds=10).id, funded_account(s).id
+        ledger.transfer(s, actor=actor, from_account_id=a, to_account_id=b, amount_fen=1)
+        audit.record(s, action="test.long", object_type="t", object_id="y" * 80, actor=actor)
+    rows = _tail(demo_db, 20)  # (verifies the chain)
+    assert ("test.long", "x" * 64) in rows and ("test.long", "y" * 64) in rows
+
+
+def _audit_statements(monkeypatch: pytest.MonkeyPatch, fn: object) -> list[str]:
+    calls: list[str] = []
+    real = audit.pg_execute
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(str(args[1]))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit, "pg_execute", counting)
+    try:
+        fn()  # type: ignore[operator]
+    finally:
+        monkeypatch.setattr(audit, "pg_execute", real)
+    return calls
+
+
+def test_records_after_a_posting_leave_the_turn_at_the_new_head(demo_db, monkeypatch) -> None:
+    """A use case recording after its posting moves the head under the lock it already holds;
+    the next posting of the process still expects the right head (no second audit statement)."""
+    if demo_db.is_sqlite:
+        pytest.skip("PostgreSQL: the turns")
+    with demo_db.unit_of_work() as s:
+        actor = system(s)
+        a, b = funded_account(s, funds=1_000).id, funded_account(s).id
+
+    def post(extra: bool) -> object:
+        def go() -> None:
+            with demo_db.unit_of_work() as s:
+                ledger.transfer(s, actor=actor, from_account_id=a, to_account_id=b, amount_fen=1)
+                if extra:
+                    audit.record(s, action="test.after", object_type="t", object_id=1, actor=actor)
+        return go
+
+    post(True)()
+    assert _audit_statements(monkeypatch, post(False)) == []  # all in the posting's own statement
+    post(True)()
+    assert _audit_statements(monkeypatch, post(True)) == [audit._pg_write_sql(1)]  # the record at commit
+    _tail(demo_db, 1)
+
+
+def test_a_head_taken_in_a_released_savepoint_is_the_transactions(demo_db, monkeypatch) -> None:
+    """PostgreSQL keeps the savepoint's lock when it is released: the next chaining in the
+    transaction writes under it, without queueing for a turn (whose predecessor could be waiting
+    for this very lock)."""
+    if demo_db.is_sqlite:
+        pytest.skip("PostgreSQL: the turns")
+    turns: list[int] = []
+    real = audit._in_turn
+    monkeypatch.setattr(audit, "_in_turn", lambda *a: turns.append(1) or real(*a))
+    with demo_db.unit_of_work() as s:
+        actor = system(s)
+        a, b = funded_account(s, funds=1_000).id, funded_account(s).id
+    with demo_db.unit_of_work() as s:
+        with s.begin_nested():
+            ledger.transfer(s, actor=actor, from_account_id=a, to_account_id=b, amount_fen=1)
+        taken = len(turns)
+        e = ledger.transfer(s, actor=actor, from_account_id=a, to_account_id=b, amount_fen=2)
+        with s.begin_nested():
+            audit.record(s, action="test.inner", object_type="t", object_id=e.id, actor=actor)
+        assert len(turns) == taken  # neither the posting nor the savepoint's record queued
+    assert _tail(demo_db, 2) == [("ledger.entry.post", str(e.id)), ("test.inner", str(e.id))]
+
+
+def test_a_rolled_back_savepoint_gives_its_head_lock_back(demo_db) -> None:
+    """A head locked in a savepoint that rolls back is not the transaction's any more: the next
+    record reads it again (and the chain stays whole)."""
+    with demo_db.unit_of_work() as s:
+        actor = system(s)
+        a, b = funded_account(s, funds=1_000).id, funded_account(s).id
+    with demo_db.unit_of_work() as s:
+        with pytest.raises(RuntimeError), s.begin_nested():
+            ledger.transfer(s, actor=actor, from_account_id=a, to_account_id=b, amount_fen=1)
+            raise RuntimeError("the savepoint fails")
+        e = ledger.transfer(s, actor=actor, from_account_id=a, to_account_id=b, amount_fen=3)
+    assert _tail(demo_db, 1) == [("ledger.entry.post", str(e.id))]
+    with demo_db.unit_of_work(write=False) as s:
+        assert s.get(Account, b).balance_fen == 3
+
+
+def test_integers_of_any_size_share_one_prepared_statement(demo_db) -> None:
+    if demo_db.is_sqlite:
+        pytest.skip("PostgreSQL: prepared statements")
+    from sqlalchemy import text
+
+    with demo_db.unit_of_work() as s:
+        actor = system(s)
+        a, b = funded_account(s, funds=10_000_000_000).id, funded_account(s).id
+    with demo_db.unit_of_work() as s:
+        for amount in (1, 40_000, 3_000_000_000, 2, 50_000, 7):
+            ledger.transfer(s, actor=actor, from_account_id=a, to_account_id=b, amount_fen=amount)
+        shapes = s.execute(text("SELECT count(*) FROM pg_prepared_statements "
+                                "WHERE statement LIKE 'WITH zy_e AS%'")).scalar_one()
+    assert shapes == 1

@@ -149,3 +149,17 @@ def test_a_flush_failure_inside_the_savepoint_removes_its_pdf(demo_db, contract_
         assert _pdfs(contract_storage) == files
     with demo_db.unit_of_work(write=False) as s:
         assert s.get(Contract, cid).status == "pending_signature"
+
+
+def test_a_released_savepoint_then_a_rolled_back_transaction_removes_its_pdf(demo_db, contract_storage: Path) -> None:  # type: ignore[no-untyped-def]
+    """Releasing the savepoint does not make the PDF committed: the transaction's rollback deletes it."""
+    actor, cid, phone = _ready(demo_db)
+    files = _pdfs(contract_storage)
+    code = last_sms_code(phone)
+    with pytest.raises(Boom), demo_db.unit_of_work() as s:
+        with s.begin_nested():
+            assert contracts.sign_contract(s, actor=actor, contract_id=cid, signature_png=signature_png(),
+                                           sms_code=code).ok
+        assert len(_pdfs(contract_storage) - files) == 1
+        raise Boom
+    assert _pdfs(contract_storage) == files
