@@ -192,8 +192,9 @@ def _held(session: Session, tx: SessionTransaction | None) -> tuple[int, str] | 
 
 def _lock_head(session: Session, tx: SessionTransaction | None) -> tuple[int, str]:
     """The head's values, locked ``FOR UPDATE`` for the rest of the transaction. Known without a
-    round trip when this (innermost) transaction already holds it; a savepoint, its rollback or a
-    new transaction looks it up again."""
+    round trip when the transaction already holds it (``_held``: taken in this savepoint, around
+    it, or in a savepoint of it since released); after a rollback of the savepoint that took it,
+    or in a new transaction, it is looked up again."""
     held = _held(session, tx)
     if held is not None:
         return held
