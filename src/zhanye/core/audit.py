@@ -14,13 +14,16 @@ possible moment:
 * earlier, before a statement in the same session that reads or writes the audit tables (so a
   transaction still sees its own records).
 
-So the head, the one row every writer of the bank needs, is held only for the chaining
-statements and the commit instead of from the first record of a use case to its end (a
-ledger posting's record too), and a use case's records cost two round trips, not three each.
-On PostgreSQL they go through the driver (``core.db.pg_execute``). A record buffered in a savepoint that
-rolls back is discarded with it; records of the enclosing transaction chained inside a
-savepoint that then rolls back are buffered again (also when the savepoint ends through a failed
-flush). Within a transaction the order of ``record`` calls is the order of the chain.
+A ledger posting on PostgreSQL writes the buffered records with its entry, in its own statement
+(``chain_in_turn`` / ``settle``, see "chaining in turn" below).
+
+So the head, the one row every writer of the bank needs, is held only from the chaining
+statement to the commit instead of from the first record of a use case to its end. On
+PostgreSQL the writers of a process take turns and a chaining is usually one statement through
+the driver (``core.db.pg_execute``); on SQLite it is a look-up and two writes. A record
+buffered in a savepoint that rolls back is discarded with it; records of the enclosing
+transaction chained inside a savepoint that then rolls back are buffered again (also when the
+savepoint ends through a failed flush). Within a transaction the order of ``record`` calls is the order of the chain.
 ``session.get(AuditChainHead, "main")`` of a head already loaded in the session answers from the
 identity map without writing the buffer: read the head with a query.
 """
@@ -46,7 +49,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from zhanye.core import context
 from zhanye.core.crypto import sm3_hex
-from zhanye.core.db import pg_cast_type, pg_execute, rolled_back, transaction_within, utcnow
+from zhanye.core.db import is_postgresql, pg_cast_type, pg_execute, rolled_back, transaction_within, utcnow
 from zhanye.core.models import AuditChainHead, AuditRecord
 
 GENESIS_HASH = "0" * 64
@@ -164,7 +167,7 @@ def flush(session: Session) -> int:
         return 0
     tx = _innermost(session)
     session.info.setdefault(_CHAINED, []).append((tx, pending))
-    if _is_pg(session) and len(pending) <= PG_MAX_ROWS:
+    if is_postgresql(session) and len(pending) <= PG_MAX_ROWS:
         rows = _flush_pg(session, tx, pending)
     else:
         rows = _assign(pending, *_lock_head(session, tx))
@@ -175,7 +178,7 @@ def flush(session: Session) -> int:
     new_id, new_hash = rows[-1]["id"], rows[-1]["hash"]
     session.info[_HELD] = (tx, new_id, new_hash)
     _sync_head(session, new_id, new_hash)
-    if _is_pg(session):
+    if is_postgresql(session):
         _publish(session, (new_id, new_hash))
     return len(rows)
 
@@ -199,7 +202,7 @@ def _lock_head(session: Session, tx: SessionTransaction | None) -> tuple[int, st
     if held is not None:
         return held
     opts = {CHAIN_AWARE: True}
-    if _is_pg(session):
+    if is_postgresql(session):
         rows = pg_execute(session, _PG_LOCK_HEAD_SQL)
         row = rows[0] if rows else None
     else:
@@ -232,10 +235,6 @@ def _sync_head(session: Session, last_id: int, last_hash: str) -> None:
 # --- PostgreSQL: the records and the head in one statement (through the driver) ------------------
 PG_MAX_ROWS = 64  # 14 parameters a row; more go through executemany and a separate UPDATE
 _PG_LOCK_HEAD_SQL = f"SELECT last_id, last_hash FROM {HEAD.name} WHERE name = 'main' FOR UPDATE"
-
-
-def _is_pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def row_params(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -375,7 +374,7 @@ def chain_in_turn(session: Session) -> Chained | None:
     ``None`` when there is nothing to chain (or too much): the records stay buffered and are
     chained at commit. The caller sends its statement right away and then calls ``settle``."""
     pending = session.info.get(_PENDING)
-    if not pending or len(pending) > PG_MAX_ROWS or not _is_pg(session):
+    if not pending or len(pending) > PG_MAX_ROWS or not is_postgresql(session):
         return None
     tx = _innermost(session)
     expect = _held(session, tx)
@@ -404,7 +403,7 @@ def settle(session: Session, chained: Chained, head: tuple[Any, Any] | None,
     """After the caller's statement, with the head it returned (``None`` if it failed): the
     records are written, or (the guard failed) they are chained after the head the statement
     locked and written now; ``drop`` is a record of something the statement did not do."""
-    left = chained.rows[-1]["id"], chained.rows[-1]["hash"]
+    left = _last(chained.rows)
     tx = _innermost(session)
     try:
         if head == left and drop is None:
@@ -425,7 +424,7 @@ def settle(session: Session, chained: Chained, head: tuple[Any, Any] | None,
             session.info[_TURN] = chained.turn
         if head is not None and head[0] is not None:  # the statement locked the head: chain after it
             session.info[_HELD] = (tx, head[0], head[1])
-            if head == (chained.rows[-1]["id"], chained.rows[-1]["hash"]):  # written, then dropped: undo
+            if head == _last(chained.rows):  # written although its entry was not: never expected
                 raise AssertionError("a dropped record was written")
             flush(session)
             left = _held(session, tx)

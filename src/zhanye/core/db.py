@@ -162,9 +162,15 @@ def set_database(db: Database | None) -> None:
     _default = db
 
 
+def is_postgresql(bind: Session | Connection) -> bool:
+    """Whether a session (or connection) works on PostgreSQL (else SQLite)."""
+    dialect = bind.get_bind().dialect if isinstance(bind, Session) else bind.dialect
+    return dialect.name == "postgresql"
+
+
 def lock_for_update(stmt: Any, session: Session) -> Any:
     """Add ``FOR UPDATE`` where the database supports it (SQLite serializes writers instead)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         return stmt.with_for_update()
     return stmt
 

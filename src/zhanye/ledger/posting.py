@@ -42,7 +42,7 @@ from sqlalchemy.orm.util import identity_key
 from zhanye.core import audit
 from zhanye.core.calendar import BANK_TZ
 from zhanye.core.context import Principal
-from zhanye.core.db import pg_cast_type, pg_execute
+from zhanye.core.db import is_postgresql, pg_cast_type, pg_execute
 from zhanye.core.errors import NotFound
 from zhanye.core.models import AuditChainHead, BusinessDate
 from zhanye.ledger.models import Account, JournalEntry, JournalLine
@@ -77,10 +77,6 @@ class Locked:
         return self.balance_fen - self.held_fen + self.overdraft_limit_fen
 
 
-def is_pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def _sync(session: Session, cls: type, key: Any, values: dict[str, Any]) -> None:
     """Give an instance already in the identity map the values now in the database."""
     if not session.identity_map:
@@ -99,7 +95,7 @@ _PG_LOCK_SQL = {draw: ("SELECT " + ", ".join(f'a."{c}"' for c in _COLS) + f", {_
                        + (_NEXT_ENTRY_ID if draw else "NULL")
                        + f" FROM {ACC.name} a WHERE a.id = ANY(%(ids)s::bigint[]) ORDER BY a.id FOR UPDATE OF a")
                 for draw in (False, True)}
-_PG_DATE_SQL = f"SELECT {_BDATE}, {_NEXT_ENTRY_ID}"
+_PG_DATE_AND_ENTRY_ID_SQL = f"SELECT {_BDATE}, {_NEXT_ENTRY_ID}"
 
 
 def lock_rows(session: Session, account_ids: set[int], *, want_date: bool) -> tuple[dict[int, Locked], dt.date | None]:
@@ -117,7 +113,7 @@ def lock_for_posting(session: Session, account_ids: set[int], *, want_date: bool
     bdate: dt.date | None = None
     entry_id: int | None = None
     found: dict[int, Locked] = {}
-    pg = is_pg(session)
+    pg = is_postgresql(session)
     if ids:
         if pg:
             rows: Any = pg_execute(session, _PG_LOCK_SQL[draw_entry_id], {"ids": ids})
@@ -134,7 +130,7 @@ def lock_for_posting(session: Session, account_ids: set[int], *, want_date: bool
         if missing:
             raise NotFound("账户不存在", "The account does not exist", account_ids=missing)
     elif pg and draw_entry_id:
-        bdate, entry_id = pg_execute(session, _PG_DATE_SQL)[0]
+        bdate, entry_id = pg_execute(session, _PG_DATE_AND_ENTRY_ID_SQL)[0]
     elif want_date:
         bdate = session.execute(select(BusinessDate.value).where(BusinessDate.name == "default")).scalar()
     if want_date and bdate is None:
@@ -145,7 +141,7 @@ def lock_for_posting(session: Session, account_ids: set[int], *, want_date: bool
 def prior_entry(session: Session, external_id: str) -> tuple[int, str | None] | None:
     """The entry already posted under an idempotency key (id, payload hash), if any. Run after
     the account locks: a posting under the same key that committed while we waited is seen."""
-    if is_pg(session):
+    if is_postgresql(session):
         rows = pg_execute(session, _PG_PRIOR_SQL, {"x": external_id})
         row = rows[0] if rows else None
     else:
@@ -200,9 +196,9 @@ def write(session: Session, *, entry: dict[str, Any], lines: list[dict[str, Any]
     On PostgreSQL the audit record (after those the transaction buffered before) is chained in
     the process's turn and written in the same statement (``audit.chain_in_turn``); otherwise it
     is chained at commit."""
-    if is_pg(session):
+    if is_postgresql(session):
         if entry["id"] is None:
-            entry["id"] = pg_execute(session, _PG_DATE_SQL)[0][1]
+            entry["id"] = pg_execute(session, _PG_DATE_AND_ENTRY_ID_SQL)[0][1]
         rec = audit.record(session, action="ledger.entry.post", object_type="ledger_entry", object_id=entry["id"],
                            changes=changes, actor=actor)
         params: dict[str, Any] = {f"e_{k}": v for k, v in entry.items()}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from zhanye.core import audit
 from zhanye.core.config import Settings, get_settings
 from zhanye.core.context import Principal
-from zhanye.core.db import pg_execute, pg_sql, utcnow
+from zhanye.core.db import is_postgresql, pg_execute, pg_sql, utcnow
 from zhanye.core.errors import (
     AccountDisabled,
     AccountLocked,
@@ -615,8 +615,7 @@ def resolve_token(conn: Session | Connection, token: str) -> Principal | None:
     indexed query (session, staff columns, authorization epoch); the roles, permissions and scope
     are cached per (staff, authz_version, epoch). Revocation and disabling take effect at once."""
     params = {"digest": security.token_hash(token)}
-    dialect = conn.get_bind().dialect if isinstance(conn, Session) else conn.dialect
-    if dialect.name == "postgresql":
+    if is_postgresql(conn):
         sql, constants = _token_sql()
         rows = pg_execute(conn, sql, constants | params)
         row = rows[0] if rows else None
