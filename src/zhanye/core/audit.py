@@ -1,8 +1,15 @@
 """Append-only audit trail, hash-chained with SM3.
 
 Each record's hash is SM3(prev_hash || canonical JSON of the record). Appends are serialized
-through the chain head row so the chain stays linear; ``verify`` walks it and names the first
-record whose content, link or sequence is broken.
+through a chain head row so each chain stays linear; ``verify`` walks the chains and names the
+first record whose content, link or sequence is broken.
+
+Lanes: on PostgreSQL the trail is ``ZHANYE_AUDIT_LANES`` chains (default 4) so that concurrent
+writers do not all queue for one head row. Lane ``k`` has the head row ``head_name(k)`` and the
+record ids ``k * LANE_SPAN + 1, + 2, ...`` without gaps; a transaction's records are contiguous in
+one lane. A writer of a process takes the first lane no transaction of the process is using, so
+a process that writes one transaction at a time (and SQLite, always) uses lane 0 only. Order by
+``at`` (then ``id``) across lanes.
 
 ``record`` does not touch the database: it captures who did what (actor, request, action,
 object, changes) and buffers the record in the session. The buffered records of a transaction
@@ -33,6 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import threading
 import weakref
@@ -48,11 +56,14 @@ from sqlalchemy.sql import util as sql_util
 from sqlalchemy.sql.elements import TextClause
 
 from zhanye.core import context
+from zhanye.core.config import get_settings
 from zhanye.core.crypto import sm3_hex
 from zhanye.core.db import is_postgresql, pg_cast_type, pg_execute, rolled_back, transaction_within, utcnow
 from zhanye.core.models import AuditChainHead, AuditRecord
 
 GENESIS_HASH = "0" * 64
+LANE_SPAN = 1 << 40  # ids of lane k: k * LANE_SPAN + 1 ... (k + 1) * LANE_SPAN - 1; a head's last_id too
+MAX_LANES = 8
 AUDIT = AuditRecord.__table__
 HEAD = AuditChainHead.__table__
 COLUMNS = [c.name for c in AUDIT.columns]
@@ -95,6 +106,19 @@ _PENDING = "audit_pending"  # [(innermost transaction at record time, Pending)],
 _CHAINED = "audit_chained"  # [(innermost transaction it was written in, [(origin tx, Pending)])]
 _HELD = "audit_head_held"  # (innermost transaction, last_id, last_hash) once it locked the head
 _TURN = "audit_turn"  # the transaction's last turn (PostgreSQL)
+
+
+def head_name(lane: int) -> str:
+    return "main" if lane == 0 else f"lane{lane}"
+
+
+def lane_of(record_or_head_id: int) -> int:
+    return record_or_head_id // LANE_SPAN
+
+
+def lanes() -> int:
+    """How many lanes the writers of this process spread over (``ZHANYE_AUDIT_LANES``)."""
+    return min(max(get_settings().audit_lanes, 1), MAX_LANES)
 
 
 def _innermost(session: Session) -> SessionTransaction | None:
@@ -173,7 +197,7 @@ def flush(session: Session) -> int:
         rows = _assign(pending, *_lock_head(session, tx))
         opts = {CHAIN_AWARE: True}
         session.execute(insert(AUDIT), rows, execution_options=opts)
-        session.execute(update(HEAD).where(HEAD.c.name == "main").values(
+        session.execute(update(HEAD).where(HEAD.c.name == head_name(lane_of(rows[-1]["id"]))).values(
             last_id=rows[-1]["id"], last_hash=rows[-1]["hash"]), execution_options=opts)
     new_id, new_hash = rows[-1]["id"], rows[-1]["hash"]
     session.info[_HELD] = (tx, new_id, new_hash)
@@ -193,28 +217,32 @@ def _held(session: Session, tx: SessionTransaction | None) -> tuple[int, str] | 
     return None
 
 
-def _lock_head(session: Session, tx: SessionTransaction | None) -> tuple[int, str]:
-    """The head's values, locked ``FOR UPDATE`` for the rest of the transaction. Known without a
-    round trip when the transaction already holds it (``_held``: taken in this savepoint, around
-    it, or in a savepoint of it since released); after a rollback of the savepoint that took it,
-    or in a new transaction, it is looked up again."""
+def _lock_head(session: Session, tx: SessionTransaction | None, lane: int = 0) -> tuple[int, str]:
+    """The head's values, locked ``FOR UPDATE`` for the rest of the transaction: the head the
+    transaction holds already (``_held``: taken in this savepoint, around it, or in a savepoint
+    of it since released), or else ``lane``'s, looked up (after a rollback of the savepoint that
+    took it, or in a new transaction)."""
     held = _held(session, tx)
     if held is not None:
         return held
     opts = {CHAIN_AWARE: True}
+    name = head_name(lane)
     if is_postgresql(session):
-        rows = pg_execute(session, _PG_LOCK_HEAD_SQL)
+        rows = pg_execute(session, _PG_LOCK_HEAD_SQL, {"h_name": name})
         row = rows[0] if rows else None
     else:
-        row = session.execute(select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.name == "main"),
+        row = session.execute(select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.name == name),
                               execution_options=opts).first()
     if row is None:
-        session.execute(insert(HEAD).values(name="main", last_id=0, last_hash=GENESIS_HASH), execution_options=opts)
-        return 0, GENESIS_HASH
+        session.execute(insert(HEAD).values(name=name, last_id=lane * LANE_SPAN, last_hash=GENESIS_HASH),
+                        execution_options=opts)
+        return lane * LANE_SPAN, GENESIS_HASH
     return int(row[0]), row[1]
 
 
 def _assign(pending: list[tuple[Any, Pending]], last_id: int, last_hash: str) -> list[dict[str, Any]]:
+    if lane_of(last_id + len(pending)) != lane_of(last_id):
+        raise RuntimeError(f"audit lane {lane_of(last_id)} is full: configure the writers to use other lanes")
     rows = []
     for _tx, rec in pending:
         rec.id, rec.at, rec.prev_hash = last_id + 1, utcnow(), last_hash
@@ -226,7 +254,7 @@ def _assign(pending: list[tuple[Any, Pending]], last_id: int, last_hash: str) ->
 
 def _sync_head(session: Session, last_id: int, last_hash: str) -> None:
     """An AuditChainHead already in the identity map gets the values now in the database."""
-    inst = session.identity_map.get(identity_key(AuditChainHead, "main"))
+    inst = session.identity_map.get(identity_key(AuditChainHead, head_name(lane_of(last_id))))
     if inst is not None:
         set_committed_value(inst, "last_id", last_id)
         set_committed_value(inst, "last_hash", last_hash)
@@ -234,7 +262,7 @@ def _sync_head(session: Session, last_id: int, last_hash: str) -> None:
 
 # --- PostgreSQL: the records and the head in one statement (through the driver) ------------------
 PG_MAX_ROWS = 64  # 14 parameters a row; more go through executemany and a separate UPDATE
-_PG_LOCK_HEAD_SQL = f"SELECT last_id, last_hash FROM {HEAD.name} WHERE name = 'main' FOR UPDATE"
+_PG_LOCK_HEAD_SQL = f"SELECT last_id, last_hash FROM {HEAD.name} WHERE name = %(h_name)s FOR UPDATE"
 
 
 def row_params(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -249,7 +277,7 @@ def _pg_write_sql(n: int) -> str:
     cols = ", ".join(f'"{c}"' for c in COLUMNS)
     values = ", ".join("(" + ", ".join(f"%(a{i}_{c})s" for c in COLUMNS) + ")" for i in range(n))
     return (f"WITH zy_a AS (INSERT INTO {AUDIT.name} ({cols}) VALUES {values})\n"  # noqa: S608 - names, counts
-            f"UPDATE {HEAD.name} SET last_id = %(h_id)s, last_hash = %(h_hash)s WHERE name = 'main'")
+            f"UPDATE {HEAD.name} SET last_id = %(h_id)s, last_hash = %(h_hash)s WHERE name = %(h_name)s")
 
 
 # --- PostgreSQL: chaining in turn, after the head the previous writer of the process left -------
@@ -264,22 +292,39 @@ def _pg_write_sql(n: int) -> str:
 # last record) is what keeps the chain right; the turns only make it usually succeed. A writer
 # whose predecessor does not come back within ``_TURN_WAIT`` seconds (its use case may be waiting
 # for ours) goes ahead without an expectation.
+#
+# Turns are taken per lane: a writer takes the first lane whose last turn's transaction has
+# ended (none of the process's transactions holds or waits for its head), or, all lanes being in
+# use, the next one in rotation.
 _TURN_WAIT = 0.05
 
 
 @dataclass(eq=False)
 class _Turn:
+    lane: int
     came_back: threading.Event = field(default_factory=threading.Event)
     head: tuple[int, str] | None = None  # the head its statement left (None: unknown)
     intended: tuple[int, str] | None = None  # the head it means to leave, once it has chained
+    ended: bool = False  # its transaction has committed or rolled back
 
     def finish(self, head: tuple[int, str] | None) -> None:
         self.head = head
         self.came_back.set()
 
 
-_TAILS: weakref.WeakKeyDictionary[Any, _Turn] = weakref.WeakKeyDictionary()  # the last turn, by pool
+# the last turn of each lane, by pool (a pool is a process's connections to one database)
+_TAILS: weakref.WeakKeyDictionary[Any, list[_Turn | None]] = weakref.WeakKeyDictionary()
 _TAILS_LOCK = threading.Lock()
+_ROTATION = itertools.count()
+
+
+def _take_lane(tails: list[_Turn | None]) -> int:
+    n = lanes()
+    for lane in range(n):
+        tail = tails[lane]
+        if tail is None or tail.ended:
+            return lane
+    return next(_ROTATION) % n
 
 
 def _last(rows: list[dict[str, Any]]) -> tuple[int, str]:
@@ -298,31 +343,49 @@ def _publish(session: Session, head: tuple[int, str]) -> None:
     if turn is None:
         return
     with _TAILS_LOCK:
-        if _TAILS.get(_pool(session)) is turn:
+        tails = _TAILS.get(_pool(session))
+        if tails is not None and tails[turn.lane] is turn:
             turn.head = turn.intended = head
+
+
+def _set_turn(session: Session, turn: _Turn) -> None:
+    """The transaction's turn from now on. A turn taken before in it no longer holds its lane:
+    a new one is taken only when the transaction holds no head (a savepoint rolled back)."""
+    before = session.info.get(_TURN)
+    if before is not None and before is not turn:
+        before.ended = True
+    session.info[_TURN] = turn
 
 
 def _in_turn(session: Session, pending: list[Any]) -> tuple[list[dict[str, Any]] | None, tuple[int, str] | None, _Turn]:
     """Queue behind the process's previous chaining statement and chain ``pending`` after the
     head it left: (rows, that head, our turn); ``(None, None, turn)`` when that head is unknown
-    (the caller reads it under the lock). The records are chained ahead, after the head the
-    previous writer means to leave, while it is still on its way; again if it left another."""
-    me = _Turn()
+    (the caller reads it under the lock, in the turn's lane). The records are chained ahead,
+    after the head the previous writer means to leave, while it is still on its way; again if it
+    left another."""
     pool = _pool(session)
     with _TAILS_LOCK:
-        prev = _TAILS.get(pool)
-        _TAILS[pool] = me
-    assumed = prev.intended if prev is not None else None
-    rows = None
-    if assumed is not None:
-        rows = _assign(pending, *assumed)
-        me.intended = _last(rows)
-    if prev is None or not prev.came_back.wait(_TURN_WAIT) or prev.head is None:
-        return None, None, me
-    if rows is None or prev.head != assumed:
-        rows = _assign(pending, *prev.head)
-        me.intended = _last(rows)
-    return rows, prev.head, me
+        tails = _TAILS.get(pool)
+        if tails is None:
+            tails = _TAILS[pool] = [None] * MAX_LANES
+        lane = _take_lane(tails)
+        prev = tails[lane]
+        me = tails[lane] = _Turn(lane)
+    try:
+        assumed = prev.intended if prev is not None else None
+        rows = None
+        if assumed is not None:
+            rows = _assign(pending, *assumed)
+            me.intended = _last(rows)
+        if prev is None or not prev.came_back.wait(_TURN_WAIT) or prev.head is None:
+            return None, None, me
+        if rows is None or prev.head != assumed:
+            rows = _assign(pending, *prev.head)
+            me.intended = _last(rows)
+        return rows, prev.head, me
+    except BaseException:  # (a full lane) the next writer need not wait for us
+        me.finish(None)
+        raise
 
 
 def _flush_pg(session: Session, tx: SessionTransaction | None, pending: list[Any]) -> list[dict[str, Any]]:
@@ -333,7 +396,7 @@ def _flush_pg(session: Session, tx: SessionTransaction | None, pending: list[Any
         return rows
     left = None
     rows, expect, turn = _in_turn(session, pending)
-    session.info[_TURN] = turn
+    _set_turn(session, turn)
     try:
         if rows is not None and expect is not None:
             now = tuple(pg_execute(session, _pg_guarded_sql(len(rows)), _params(rows, expect))[0])
@@ -342,7 +405,7 @@ def _flush_pg(session: Session, tx: SessionTransaction | None, pending: list[Any
                 return rows
             if now[0] is not None:  # the head, locked by the statement: chain after it
                 session.info[_HELD] = (tx, now[0], now[1])
-        rows = _assign(pending, *_lock_head(session, tx))
+        rows = _assign(pending, *_lock_head(session, tx, turn.lane))
         turn.intended = _last(rows)
         pg_execute(session, _pg_write_sql(len(rows)), _params(rows))
         left = _last(rows)
@@ -352,7 +415,8 @@ def _flush_pg(session: Session, tx: SessionTransaction | None, pending: list[Any
 
 
 def _params(rows: list[dict[str, Any]], expect: tuple[int, str] | None = None) -> dict[str, Any]:
-    params = row_params(rows) | {"h_id": rows[-1]["id"], "h_hash": rows[-1]["hash"]}
+    params = row_params(rows) | {"h_id": rows[-1]["id"], "h_hash": rows[-1]["hash"],
+                                 "h_name": head_name(lane_of(rows[-1]["id"]))}
     if expect is not None:
         params |= {"h_prev_id": expect[0], "h_prev_hash": expect[1]}
     return params
@@ -385,11 +449,11 @@ def chain_in_turn(session: Session) -> Chained | None:
         got, expect, turn = _in_turn(session, pending)
         if got is None or expect is None:  # read it under the lock, in our turn (the guard then holds)
             try:
-                expect = _lock_head(session, tx)
+                expect = _lock_head(session, tx, turn.lane)
+                got = _assign(pending, *expect)
             except BaseException:
                 turn.finish(None)
                 raise
-            got = _assign(pending, *expect)
             turn.intended = _last(got)
         rows = got
     del session.info[_PENDING]
@@ -410,7 +474,7 @@ def settle(session: Session, chained: Chained, head: tuple[Any, Any] | None,
             session.info[_HELD] = (tx, *left)
             _sync_head(session, *left)
             if chained.turn is not None:
-                session.info[_TURN] = chained.turn  # (finished below)
+                _set_turn(session, chained.turn)  # (finished below)
             else:
                 _publish(session, left)
             return
@@ -421,7 +485,7 @@ def settle(session: Session, chained: Chained, head: tuple[Any, Any] | None,
             session.info.get(_PENDING) or [])
         left = None
         if chained.turn is not None:
-            session.info[_TURN] = chained.turn
+            _set_turn(session, chained.turn)
         if head is not None and head[0] is not None:  # the statement locked the head: chain after it
             session.info[_HELD] = (tx, head[0], head[1])
             if head == _last(chained.rows):  # written although its entry was not: never expected
@@ -451,7 +515,7 @@ def guarded_ctes(n: int, after: str | None = None) -> str:
     # the lock.
     ok = (f"{after} AND " if after else "") + "last_id = %(h_prev_id)s AND last_hash = %(h_prev_hash)s"
     return (f"zy_h AS (UPDATE {HEAD.name} SET last_id = CASE WHEN {ok} THEN %(h_id)s ELSE last_id END, "
-            f"last_hash = CASE WHEN {ok} THEN %(h_hash)s ELSE last_hash END WHERE name = 'main' "
+            f"last_hash = CASE WHEN {ok} THEN %(h_hash)s ELSE last_hash END WHERE name = %(h_name)s "
             "RETURNING last_id, last_hash),\n"
             f"zy_a AS (INSERT INTO {AUDIT.name} ({cols}) SELECT v.* FROM (VALUES {values}) AS v "
             "WHERE EXISTS (SELECT 1 FROM zy_h WHERE last_id = %(h_id)s AND last_hash = %(h_hash)s))")
@@ -481,8 +545,7 @@ def _after_soft_rollback(session: Session, previous_transaction: SessionTransact
     info = session.info
     previous_transaction = rolled_back(previous_transaction)  # (a failed flush: its savepoint)
     if previous_transaction.parent is None:
-        for key in (_PENDING, _CHAINED, _HELD, _TURN):
-            info.pop(key, None)
+        _end(info)
         return
     held = info.get(_HELD)
     if held is not None and transaction_within(held[0], previous_transaction):
@@ -514,8 +577,16 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        for key in (_PENDING, _CHAINED, _HELD, _TURN):
-            session.info.pop(key, None)
+        _end(session.info)
+
+
+def _end(info: dict[Any, Any]) -> None:
+    """The outermost transaction has ended: its head lock is gone (its lane is free again)."""
+    turn = info.pop(_TURN, None)
+    if turn is not None:
+        turn.ended = True
+    for key in (_PENDING, _CHAINED, _HELD):
+        info.pop(key, None)
 
 
 _AUDIT_TABLES = (AUDIT.name, HEAD.name)
@@ -548,12 +619,14 @@ class VerifyResult:
     reason: str | None = None
 
 
-def iter_records(session: Session, batch: int = 5000) -> Iterator[AuditRecord]:
-    last = 0
+def iter_records(session: Session, batch: int = 5000, lane: int | None = None) -> Iterator[AuditRecord]:
+    """The records in id order: all of them, or one lane's."""
+    last = 0 if lane is None else lane * LANE_SPAN
+    stmt = select(AuditRecord).order_by(AuditRecord.id).limit(batch)
+    if lane is not None:
+        stmt = stmt.where(AuditRecord.id < (lane + 1) * LANE_SPAN)
     while True:
-        rows = session.execute(
-            select(AuditRecord).where(AuditRecord.id > last).order_by(AuditRecord.id).limit(batch)
-        ).scalars().all()
+        rows = session.execute(stmt.where(AuditRecord.id > last)).scalars().all()
         if not rows:
             return
         yield from rows
@@ -562,25 +635,37 @@ def iter_records(session: Session, batch: int = 5000) -> Iterator[AuditRecord]:
 
 
 def verify(session: Session, progress: Any = None) -> VerifyResult:
-    """Walk the chain from the genesis; return the first broken record, if any."""
-    prev_hash = GENESIS_HASH
-    expected_id = 1
+    """Walk each lane's chain from its genesis; return the first broken record, if any."""
+    heads = {h.name: (h.last_id, h.last_hash) for h in session.execute(select(AuditChainHead)).scalars()}
     checked = 0
-    for rec in iter_records(session):
-        if rec.id != expected_id:
-            return VerifyResult(False, checked, expected_id, f"record {expected_id} is missing")
-        if rec.prev_hash != prev_hash:
-            return VerifyResult(False, checked, rec.id, "link to the previous record does not match")
-        if record_hash(prev_hash, rec) != rec.hash:
-            return VerifyResult(False, checked, rec.id, "content does not match its hash")
-        prev_hash = rec.hash
-        expected_id += 1
-        checked += 1
-        if progress is not None:
-            progress(1)
-    head = session.get(AuditChainHead, "main")
-    if head is not None and head.last_id != checked:
-        return VerifyResult(False, checked, checked + 1, "records after the last one are missing")
-    if head is not None and head.last_hash != prev_hash:
-        return VerifyResult(False, checked, checked, "chain head does not match the last record")
+    for lane in range(MAX_LANES):
+        prev_hash, expected_id = GENESIS_HASH, lane * LANE_SPAN + 1
+        for rec in iter_records(session, lane=lane):
+            if rec.id != expected_id:
+                return VerifyResult(False, checked, expected_id, f"record {expected_id} is missing")
+            if rec.prev_hash != prev_hash:
+                return VerifyResult(False, checked, rec.id, "link to the previous record does not match")
+            if record_hash(prev_hash, rec) != rec.hash:
+                return VerifyResult(False, checked, rec.id, "content does not match its hash")
+            prev_hash = rec.hash
+            expected_id += 1
+            checked += 1
+            if progress is not None:
+                progress(1)
+        last_id = expected_id - 1
+        head = heads.pop(head_name(lane), None)
+        if head is None:
+            if last_id != lane * LANE_SPAN:
+                return VerifyResult(False, checked, last_id, f"the head of lane {lane} is missing")
+            continue
+        if head[0] != last_id:
+            return VerifyResult(False, checked, last_id + 1, "records after the last one are missing")
+        if head[1] != prev_hash:
+            return VerifyResult(False, checked, last_id, "chain head does not match the last record")
+    stray = session.execute(select(AuditRecord.id).where(
+        (AuditRecord.id < 1) | (AuditRecord.id >= MAX_LANES * LANE_SPAN)).order_by(AuditRecord.id).limit(1)).scalar()
+    if stray is not None:
+        return VerifyResult(False, checked, stray, "record outside every lane")
+    if heads:
+        return VerifyResult(False, checked, None, f"unknown chain head {sorted(heads)[0]}")
     return VerifyResult(True, checked)

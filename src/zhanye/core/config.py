@@ -47,6 +47,7 @@ class Settings:
     demo_password: str | None = None
     cookie_secure: bool = False
     sql_echo: bool = False
+    audit_lanes: int = 4
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -73,6 +74,7 @@ def load_settings() -> Settings:
         demo_password=os.environ.get("ZHANYE_DEMO_PASSWORD") or None,
         cookie_secure=_env_bool("ZHANYE_COOKIE_SECURE", False),
         sql_echo=_env_bool("ZHANYE_SQL_ECHO", False),
+        audit_lanes=_env_int("ZHANYE_AUDIT_LANES", 4),
     )
 
 

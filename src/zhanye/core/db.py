@@ -12,6 +12,7 @@ Services receive the session and never commit. On SQLite, write transactions sta
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -204,7 +205,7 @@ def pg_execute(session: Session | Connection, sql: str, params: Any = None) -> l
     handling costs more CPU than the database's work): ``sql`` is a constant with psycopg's
     ``%(name)s`` placeholders, no ORM events run, values are passed as psycopg adapts them.
     Driver errors are raised as SQLAlchemy's (``IntegrityError``...), as ``session.execute`` would."""
-    import psycopg
+    psycopg = _driver()
     from sqlalchemy.exc import DBAPIError
 
     sa_conn = session.connection() if isinstance(session, Session) else session
@@ -221,6 +222,20 @@ def pg_execute(session: Session | Connection, sql: str, params: Any = None) -> l
             sa_conn.invalidate(exc)
         raise DBAPIError.instance(sql, params, exc, psycopg.Error, connection_invalidated=lost,
                                   dialect=sa_conn.dialect) from exc
+
+
+@functools.cache
+def _driver() -> Any:
+    """psycopg, with its cache of parsed statements open to ours: it parses the placeholders of a
+    statement longer than 4 KiB or with more than 50 parameters again on every call, and a
+    posting's statement of CTEs is both (a third of the posting's CPU went there)."""
+    import psycopg
+    from psycopg import _queries
+
+    if hasattr(_queries, "MAX_CACHED_STATEMENT_LENGTH") and hasattr(_queries, "MAX_CACHED_STATEMENT_PARAMS"):
+        _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 64 * 1024)
+        _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 2_000)
+    return psycopg
 
 
 def _int8(params: Any) -> Any:

@@ -49,12 +49,14 @@ class IdempotencyRecord(Base):
 
 
 class AuditRecord(Base):
-    """Append-only, SM3 hash-chained audit trail. ``id`` is assigned in sequence by the chain."""
+    """Append-only, SM3 hash-chained audit trail. ``id`` is assigned in sequence by the chain of
+    its lane (``core.audit``: lane k holds ids k * 2**40 + 1, + 2, ...); ``at`` orders across lanes."""
 
     __tablename__ = "kernel_audit"
     __table_args__ = (
         Index("ix_kernel_audit_object", "object_type", "object_id"),
         Index("ix_kernel_audit_actor", "actor_id", "at"),
+        Index("ix_kernel_audit_at", "at"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
                                     autoincrement=False)
@@ -74,7 +76,8 @@ class AuditRecord(Base):
 
 
 class AuditChainHead(Base):
-    """One row that serializes appends to the chain (locked FOR UPDATE on PostgreSQL)."""
+    """One row per lane that serializes appends to its chain (locked FOR UPDATE on PostgreSQL):
+    ``main`` for lane 0, ``lane1`` ... ``lane7``."""
 
     __tablename__ = "kernel_audit_head"
     name: Mapped[str] = mapped_column(String(16), primary_key=True, default="main")

@@ -245,7 +245,7 @@ def api_audit(request: Request, object_type: Annotated[str | None, Query(max_len
         if action:
             stmt = stmt.where(AuditRecord.action == action)
         total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-        rows = session.execute(stmt.order_by(AuditRecord.id.desc()).offset((page - 1) * page_size)
+        rows = session.execute(stmt.order_by(AuditRecord.at.desc(), AuditRecord.id.desc()).offset((page - 1) * page_size)
                                .limit(page_size)).scalars()
         return {"total": total, "items": [{
             "id": r.id, "at": r.at, "actor": r.actor_username, "role": r.role, "institution_id": r.institution_id,

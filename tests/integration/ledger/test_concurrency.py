@@ -100,17 +100,19 @@ def test_same_external_id_concurrently_posts_once(demo_db, n) -> None:
 
 def test_audit_chain_stays_linear_under_threads(demo_db) -> None:
     """Records buffered before and after a posting, from many threads: each transaction's records
-    land together and in call order, and the chain verifies (no fork, no gap)."""
-    from sqlalchemy import select
+    land together and in call order in one lane, each lane verifies (no fork, no gap), and on
+    PostgreSQL the threads spread over more than one lane."""
+    from sqlalchemy import func, select
 
     from zhanye.core import audit
     from zhanye.core.models import AuditRecord
 
     threads, per = (4, 5) if demo_db.is_sqlite else (12, 8)
+    lane = (AuditRecord.id / audit.LANE_SPAN) if demo_db.is_sqlite else func.div(AuditRecord.id, audit.LANE_SPAN)
     with demo_db.unit_of_work() as s:
         ids = [funded_account(s, funds=10_000_000).id for _ in range(3)]
         actor = system(s)
-        first = (s.execute(select(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1)).scalar() or 0) + 1
+        before = dict(s.execute(select(lane, func.max(AuditRecord.id)).group_by(lane)).all())
     failures: list[str] = []
 
     def worker(n: int) -> None:
@@ -130,14 +132,23 @@ def test_audit_chain_stays_linear_under_threads(demo_db) -> None:
     for t in pool:
         t.join()
     assert not failures, failures
+    by_lane: dict[int, list] = {}
     with demo_db.unit_of_work(write=False) as s:
         assert audit.verify(s).ok
-        rows = s.execute(select(AuditRecord.id, AuditRecord.action, AuditRecord.object_id)
-                         .where(AuditRecord.id >= first).order_by(AuditRecord.id)).all()
-    mine = [r for r in rows if r.action.startswith("test.") or r.action == "ledger.entry.post"]
-    assert [r.id for r in rows] == list(range(first, first + len(rows)))  # no gap
-    assert len([r for r in mine if r.action == "test.before"]) == threads * per
-    for i, r in enumerate(mine):  # before, posting, after: consecutive for each transaction
-        if r.action == "test.before":
-            assert mine[i + 1].action == "ledger.entry.post" and mine[i + 2].action == "test.after"
-            assert mine[i + 2].object_id == r.object_id
+        for k in range(audit.MAX_LANES):
+            start = before.get(k, k * audit.LANE_SPAN)
+            rows = s.execute(select(AuditRecord.id, AuditRecord.action, AuditRecord.object_id)
+                             .where(AuditRecord.id > start, AuditRecord.id < (k + 1) * audit.LANE_SPAN)
+                             .order_by(AuditRecord.id)).all()
+            if rows:
+                assert [r.id for r in rows] == list(range(start + 1, start + 1 + len(rows)))  # no gap
+                by_lane[k] = rows
+    if not demo_db.is_sqlite:
+        assert len(by_lane) > 1, by_lane.keys()  # concurrent writers do not all queue for one head
+    assert sum(1 for rows in by_lane.values() for r in rows if r.action == "test.before") == threads * per
+    for rows in by_lane.values():
+        mine = [r for r in rows if r.action.startswith("test.") or r.action == "ledger.entry.post"]
+        for i, r in enumerate(mine):  # before, posting, after: consecutive for each transaction
+            if r.action == "test.before":
+                assert mine[i + 1].action == "ledger.entry.post" and mine[i + 2].action == "test.after"
+                assert mine[i + 2].object_id == r.object_id

@@ -1,0 +1,86 @@
+"""Audit lanes: on PostgreSQL a writer whose process already has a transaction holding a lane's
+head takes the next lane instead of queueing; every lane is a chain of its own that ``verify``
+walks (a tampered, a missing or a trailing deleted record is named in any lane)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text, update
+
+from zhanye.core import audit
+from zhanye.core.context import SYSTEM
+from zhanye.core.models import AuditChainHead, AuditRecord
+
+
+def _record(s, n: int) -> audit.Pending:  # type: ignore[no-untyped-def]
+    return audit.record(s, action="test.lane", object_type="thing", object_id=n, changes={"n": n}, actor=SYSTEM)
+
+
+def _two_lanes(db) -> tuple[list[int], list[int]]:  # type: ignore[no-untyped-def]
+    """Records of a transaction holding a head (A) and of one that commits meanwhile (B)."""
+    with db.unit_of_work() as a:
+        held = [_record(a, k) for k in range(3)]
+        audit.flush(a)  # A holds its lane's head until it commits
+        with db.unit_of_work() as b:
+            other = [_record(b, 10 + k) for k in range(2)]
+    return [r.id for r in held], [r.id for r in other]  # type: ignore[misc]
+
+
+def test_a_second_writer_takes_another_lane(empty_db) -> None:
+    if empty_db.is_sqlite:
+        pytest.skip("SQLite serializes its writers: one lane")
+    held, other = _two_lanes(empty_db)
+    assert held == [1, 2, 3]  # lane 0: the existing chain goes on
+    assert other == [audit.LANE_SPAN + 1, audit.LANE_SPAN + 2]  # lane 1, from its genesis
+    with empty_db.unit_of_work(write=False) as s:
+        res = audit.verify(s)
+        heads = {h.name: h.last_id for h in s.execute(select(AuditChainHead)).scalars()}
+    assert res.ok and res.checked == 5, res
+    assert heads["main"] == 3 and heads["lane1"] == audit.LANE_SPAN + 2
+    with empty_db.unit_of_work() as s:  # the next transaction alone: lane 0 again
+        rec = _record(s, 20)
+    assert rec.id == 4
+
+
+def test_verify_names_a_broken_record_in_any_lane(empty_db) -> None:
+    if empty_db.is_sqlite:
+        pytest.skip("SQLite serializes its writers: one lane")
+    _held, other = _two_lanes(empty_db)
+    with empty_db.unit_of_work() as s:
+        s.execute(update(AuditRecord).where(AuditRecord.id == other[0]).values(changes='{"n":99}'))
+    with empty_db.unit_of_work(write=False) as s:
+        bad = audit.verify(s)
+    assert not bad.ok and bad.broken_id == other[0] and bad.reason == "content does not match its hash"
+
+
+def test_verify_names_a_trailing_record_deleted_from_a_lane(empty_db) -> None:
+    if empty_db.is_sqlite:
+        pytest.skip("SQLite serializes its writers: one lane")
+    _held, other = _two_lanes(empty_db)
+    with empty_db.unit_of_work() as s:
+        s.execute(text(f"DELETE FROM kernel_audit WHERE id = {other[-1]}"))  # noqa: S608 - an int
+    with empty_db.unit_of_work(write=False) as s:
+        bad = audit.verify(s)
+    assert not bad.ok and bad.broken_id == other[-1] and bad.reason == "records after the last one are missing"
+
+
+def test_verify_names_a_record_outside_every_lane(empty_db) -> None:
+    with empty_db.unit_of_work() as s:
+        _record(s, 1)
+    with empty_db.unit_of_work() as s:
+        s.execute(text("UPDATE kernel_audit SET id = 0 WHERE id = 1"))
+        s.execute(text("UPDATE kernel_audit_head SET last_id = 0, last_hash = :g WHERE name = 'main'"),
+                  {"g": audit.GENESIS_HASH})
+    with empty_db.unit_of_work(write=False) as s:
+        bad = audit.verify(s)
+    assert not bad.ok and bad.broken_id == 0 and bad.reason == "record outside every lane"
+
+
+def test_a_full_lane_refuses_more_records(empty_db) -> None:
+    with empty_db.unit_of_work() as s:
+        s.execute(text("UPDATE kernel_audit_head SET last_id = :last WHERE name = 'main'"),
+                  {"last": audit.LANE_SPAN - 1})
+    with pytest.raises(RuntimeError, match="lane 0 is full"), empty_db.unit_of_work() as s:
+        _record(s, 1)
+    with empty_db.unit_of_work(write=False) as s:
+        assert s.execute(select(AuditRecord.id)).first() is None
