@@ -99,6 +99,7 @@ class Database:
             # server dropped fails its statement, SQLAlchemy sees the disconnect and empties the
             # pool; connections are renewed after half an hour anyway.
             kwargs.update(pool_size=pool_size, max_overflow=20, pool_recycle=1800)
+            _driver()
         self.engine: Engine = create_engine(url, **kwargs)
         if self.engine.dialect.name == "sqlite":
             _configure_sqlite(self.engine)
@@ -228,7 +229,8 @@ def pg_execute(session: Session | Connection, sql: str, params: Any = None) -> l
 def _driver() -> Any:
     """psycopg, with its cache of parsed statements open to ours: it parses the placeholders of a
     statement longer than 4 KiB or with more than 50 parameters again on every call, and a
-    posting's statement of CTEs is both (a third of the posting's CPU went there)."""
+    posting's statement of CTEs is both (a third of the posting's CPU went there), as is a loan's
+    insert of its installments. Set up with the first PostgreSQL ``Database``."""
     import psycopg
     from psycopg import _queries
 

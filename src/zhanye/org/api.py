@@ -18,6 +18,7 @@ from zhanye.org import schemas, service
 from zhanye.org.models import Institution, Staff
 from zhanye.org.permissions import AUTHENTICATED
 from zhanye.web.api_util import read, read_statement, run_write
+from zhanye.web.deps import business_date as request_business_date
 from zhanye.web.deps import public, require, token_from_request
 
 router = APIRouter(prefix="/api/v1", tags=["org"])
@@ -35,12 +36,14 @@ def staff_out(staff: Staff | service.StaffRow) -> dict[str, Any]:
 
     inst_name = staff.institution_name if isinstance(staff, service.StaffRow) else (
         staff.institution.name if staff.institution else "")
-    return schemas.StaffOut(
-        id=staff.id, username=staff.username, display_name=staff.display_name, employee_no=staff.employee_no,
-        institution_id=staff.institution_id, institution_name=inst_name,
-        roles=staff.roles, status=staff.status, must_change_password=staff.must_change_password,
-        locked=bool(staff.locked_until and staff.locked_until > utcnow()), last_login_at=staff.last_login_at,
-    ).model_dump()
+    # the fields of schemas.StaffOut, as its model_dump() gives them (built as a dict: a page of
+    # staff built through the model cost a sixth of the list request)
+    return {
+        "id": staff.id, "username": staff.username, "display_name": staff.display_name,
+        "employee_no": staff.employee_no, "institution_id": staff.institution_id, "institution_name": inst_name,
+        "roles": list(staff.roles), "status": staff.status, "must_change_password": bool(staff.must_change_password),
+        "locked": bool(staff.locked_until and staff.locked_until > utcnow()), "last_login_at": staff.last_login_at,
+    }
 
 
 # --- auth ----------------------------------------------------------------------------------
@@ -83,9 +86,11 @@ def api_change_password(body: schemas.PasswordChangeIn, request: Request,
 
 @router.get("/me", response_model=schemas.MeOut)
 async def api_me(request: Request, principal: Principal = Depends(require(AUTHENTICATED))) -> Any:
-    # Called by every page and app start: a plain connection, no ORM unit of work.
-    with request.app.state.db.read_connection() as conn:
-        business_date = get_business_date(conn)
+    # Called by every page and app start: the business date was read with the token.
+    business_date = request_business_date(request)
+    if business_date is None:
+        with request.app.state.db.read_connection() as conn:
+            business_date = get_business_date(conn)
     return schemas.MeOut(
         staff_id=principal.staff_id, username=principal.username, display_name=principal.display_name,
         institution_id=principal.institution_id, institution_name=principal.institution_name,

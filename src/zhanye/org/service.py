@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from zhanye.core import audit
+from zhanye.core.calendar import business_date_or_today, business_date_subquery
 from zhanye.core.config import Settings, get_settings
 from zhanye.core.context import Principal
 from zhanye.core.db import is_postgresql, pg_execute, pg_sql, utcnow
@@ -598,7 +599,7 @@ def _token_query() -> Any:
     epoch_sq = select(KernelSetting.value).where(KernelSetting.key == _EPOCH_KEY).scalar_subquery()
     return (select(StaffSession.expires_at, StaffSession.revoked_at, StaffSession.device_id, Staff.id,
                    Staff.username, Staff.display_name, Staff.institution_id, Staff.status,
-                   Staff.must_change_password, Staff.authz_version, epoch_sq)
+                   Staff.must_change_password, Staff.authz_version, epoch_sq, business_date_subquery())
             .join(Staff, Staff.id == StaffSession.staff_id)
             .where(StaffSession.token_hash == bindparam("digest")))
 
@@ -609,11 +610,18 @@ def _token_sql() -> tuple[str, dict[str, Any]]:
 
 
 def resolve_token(conn: Session | Connection, token: str) -> Principal | None:
-    """The principal of a live session token, or None when unknown, expired, revoked or disabled.
+    """The principal of a live session token, or None when unknown, expired, revoked or disabled."""
+    return resolve_token_on(conn, token)[0]
+
+
+def resolve_token_on(conn: Session | Connection, token: str) -> tuple[Principal | None, dt.date | None]:
+    """The principal of a live session token (None when unknown, expired, revoked or disabled)
+    and the business date, read in the same round trip (the home page and ``/me`` show it).
 
     Runs on every request, so it takes a plain connection (no ORM unit of work) and makes one
-    indexed query (session, staff columns, authorization epoch); the roles, permissions and scope
-    are cached per (staff, authz_version, epoch). Revocation and disabling take effect at once."""
+    indexed query (session, staff columns, authorization epoch, business date); the roles,
+    permissions and scope are cached per (staff, authz_version, epoch). Revocation and disabling
+    take effect at once."""
     params = {"digest": security.token_hash(token)}
     if is_postgresql(conn):
         sql, constants = _token_sql()
@@ -622,18 +630,19 @@ def resolve_token(conn: Session | Connection, token: str) -> Principal | None:
     else:
         row = conn.execute(_token_query(), params).first()
     if row is None:
-        return None
+        return None, None
     (expires_at, revoked_at, device_id, staff_id, username, display_name, institution_id, status,
-     must_change, authz_version, epoch) = row
+     must_change, authz_version, epoch, business_date) = row
+    business_date = business_date_or_today(business_date)
     if revoked_at is not None or expires_at <= utcnow() or status != "active":
-        return None
+        return None, business_date
     grant = _grant(conn, staff_id, institution_id, authz_version, int(epoch or 0))
     return Principal(
         staff_id=staff_id, username=username, display_name=display_name,
         institution_id=institution_id, institution_name=grant.institution_name,
         roles=grant.roles, permissions=grant.permissions, scope_ids=grant.scope_ids,
         device_id=device_id, must_change_password=must_change,
-    )
+    ), business_date
 
 
 def system_principal(session: Session) -> Principal:

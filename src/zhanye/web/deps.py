@@ -54,7 +54,7 @@ def _load_principal(request: Request) -> Principal:
 
     db: Database = request.app.state.db
     with db.read_connection() as conn:
-        principal = org_service.resolve_token(conn, token)
+        principal, business_date = org_service.resolve_token_on(conn, token)
     if principal is None:
         raise Unauthenticated("登录已失效，请重新登录", "The session has expired; please log in again")
     header_device = request.headers.get("x-device-id")
@@ -64,8 +64,14 @@ def _load_principal(request: Request) -> Principal:
         principal = replace(principal, device_id=header_device)
     request.state.principal = principal
     request.state.token = token
+    request.state.business_date = business_date  # as read with the token (``business_date``)
     context.set_principal(principal)
     return principal
+
+
+def business_date(request: Request) -> dt.date | None:
+    """The business date read with the caller's token in this request, if it was."""
+    return getattr(request.state, "business_date", None)
 
 
 def _check_same_origin(request: Request) -> None:

@@ -49,3 +49,17 @@ def test_staff_list_pages_totals_and_roles(client, auth) -> None:
     assert all("manager" in s["roles"] for s in managers["items"])
     none = client.get("/api/v1/staff?q=no-such-person", headers=auth("admin")).json()
     assert none == {"items": [], "total": 0, "page": 1, "page_size": 20}
+
+
+def test_staff_rows_have_the_schema_fields(client, auth) -> None:
+    """A staff row of the list and of a fetch is what ``StaffOut`` describes (built as a dict)."""
+    from zhanye.org.schemas import StaffOut
+
+    items = client.get("/api/v1/staff?page_size=200", headers=auth("admin")).json()["items"]
+    one = client.get(f"/api/v1/staff/{items[0]['id']}", headers=auth("admin")).json()
+    for row in [*items, one]:
+        model = StaffOut.model_validate(row, strict=False)
+        assert list(row) == list(StaffOut.model_fields)
+        assert model.model_dump(mode="json", exclude={"last_login_at"}) == {
+            k: v for k, v in row.items() if k != "last_login_at"}
+    assert any(row["last_login_at"] for row in items)  # (admin has logged in)
