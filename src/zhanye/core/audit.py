@@ -254,6 +254,8 @@ def _assign(pending: list[tuple[Any, Pending]], last_id: int, last_hash: str) ->
 
 def _sync_head(session: Session, last_id: int, last_hash: str) -> None:
     """An AuditChainHead already in the identity map gets the values now in the database."""
+    if not session.identity_map:  # (usual: computing the key costs more than the look-up)
+        return
     inst = session.identity_map.get(identity_key(AuditChainHead, head_name(lane_of(last_id))))
     if inst is not None:
         set_committed_value(inst, "last_id", last_id)

