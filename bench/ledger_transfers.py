@@ -225,5 +225,9 @@ def main(argv: list[str]) -> str:
                       "psycopg connection (lock both accounts in id order with the business date and the new "
                       "entry's id; one statement of data-modifying CTEs writing entry, lines, balances, the audit "
                       "record and the chain head, the head updated only if it still is the one the process's "
-                      "previous writer left); pgbench's tpcb-like is five. The threads of a process take turns on "
-                      "the audit chain head, so the head is held from that statement to the commit only."])
+                      "previous writer left); pgbench's tpcb-like is five. The audit trail is "
+                      "`ZHANYE_AUDIT_LANES` chains (default 4): a transfer takes the first lane none of the "
+                      "process's transactions is using, and the threads of a lane take turns on its head, so a head "
+                      "is held from that statement to the commit only and 10 clients do not all queue for one row "
+                      "(pgbench's scale 1 has one hot branch row). At 10 clients the service is bound by its own "
+                      "CPU (one interpreter, the CPU column)."])
