@@ -84,3 +84,46 @@ def test_a_full_lane_refuses_more_records(empty_db) -> None:
         _record(s, 1)
     with empty_db.unit_of_work(write=False) as s:
         assert s.execute(select(AuditRecord.id)).first() is None
+
+
+def test_two_processes_writing_at_once_keep_every_lane_linear(demo_db) -> None:
+    """Two pools (as two processes: their own turns) with threads each, postings and plain
+    records: the guards catch each other's writes in every lane they share, nothing fails, and
+    every lane verifies."""
+    import threading
+
+    from tests.integration.ledger.helpers import funded_account, system
+    from zhanye.core.db import Database
+    from zhanye.ledger import service as ledger
+
+    other = Database(demo_db.url, pool_size=4)
+    try:
+        with demo_db.unit_of_work() as s:
+            actor = system(s)
+            ids = [funded_account(s, funds=1_000_000).id for _ in range(4)]
+        failures: list[str] = []
+        threads, per = (2, 4) if demo_db.is_sqlite else (4, 10)
+
+        def worker(db, n: int) -> None:  # type: ignore[no-untyped-def]
+            for k in range(per):
+                try:
+                    with db.unit_of_work() as s:
+                        if k % 2:
+                            ledger.transfer(s, actor=actor, from_account_id=ids[n % 4],
+                                            to_account_id=ids[(n + 1) % 4], amount_fen=1)
+                        else:
+                            _record(s, n * 100 + k)
+                except Exception as exc:  # noqa: BLE001 - reported below
+                    failures.append(f"{type(exc).__name__}: {exc}"[:200])
+
+        pool = [threading.Thread(target=worker, args=(db, n)) for db in (demo_db, other) for n in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        assert not failures, failures
+        with demo_db.unit_of_work(write=False) as s:
+            res = audit.verify(s)
+        assert res.ok, res
+    finally:
+        other.dispose()
