@@ -35,7 +35,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # only the lanes that were never written to can go (the records of the others stay verifiable)
+    # one chain again only if no record was written to another lane (their records would not verify)
+    written = op.get_bind().execute(sa.text("SELECT count(*) FROM kernel_audit WHERE id > :span"),
+                                    {"span": LANE_SPAN}).scalar()
+    if written:
+        raise RuntimeError(f"{written} audit records are in lanes 1-7: the single-chain revision cannot verify them")
     for k in range(1, 8):
         op.execute(sa.text("DELETE FROM kernel_audit_head WHERE name = :name AND last_id = :genesis")
                    .bindparams(name=f"lane{k}", genesis=k * LANE_SPAN))

@@ -106,6 +106,7 @@ _PENDING = "audit_pending"  # [(innermost transaction at record time, Pending)],
 _CHAINED = "audit_chained"  # [(innermost transaction it was written in, [(origin tx, Pending)])]
 _HELD = "audit_head_held"  # (innermost transaction, last_id, last_hash) once it locked the head
 _TURN = "audit_turn"  # the transaction's last turn (PostgreSQL)
+_OWNED = "audit_head_owned"  # (transaction that locked a head, its lane): the lock outlives _HELD's values
 
 
 def head_name(lane: int) -> str:
@@ -200,7 +201,7 @@ def flush(session: Session) -> int:
         session.execute(update(HEAD).where(HEAD.c.name == head_name(lane_of(rows[-1]["id"]))).values(
             last_id=rows[-1]["id"], last_hash=rows[-1]["hash"]), execution_options=opts)
     new_id, new_hash = rows[-1]["id"], rows[-1]["hash"]
-    session.info[_HELD] = (tx, new_id, new_hash)
+    _set_held(session, tx, new_id, new_hash)
     _sync_head(session, new_id, new_hash)
     if is_postgresql(session):
         _publish(session, (new_id, new_hash))
@@ -217,14 +218,35 @@ def _held(session: Session, tx: SessionTransaction | None) -> tuple[int, str] | 
     return None
 
 
+def _set_held(session: Session, tx: SessionTransaction | None, last_id: int, last_hash: str) -> None:
+    """``tx`` wrote the head (or locked it and read these values): the values are valid in it,
+    and the lock, if no transaction around it took it before, is its own."""
+    session.info[_HELD] = (tx, last_id, last_hash)
+    if _owned_lane(session, tx) is None:
+        session.info[_OWNED] = (tx, lane_of(last_id))
+
+
+def _owned_lane(session: Session, tx: SessionTransaction | None) -> int | None:
+    """The lane whose head ``tx`` holds locked (taken in it or in a transaction around it), even
+    when the values written since are gone with a rolled-back savepoint: one head a transaction."""
+    owned = session.info.get(_OWNED)
+    if owned is not None and tx is not None and tx.is_active and transaction_within(tx, owned[0]):
+        return int(owned[1])
+    return None
+
+
 def _lock_head(session: Session, tx: SessionTransaction | None, lane: int = 0) -> tuple[int, str]:
     """The head's values, locked ``FOR UPDATE`` for the rest of the transaction: the head the
     transaction holds already (``_held``: taken in this savepoint, around it, or in a savepoint
-    of it since released), or else ``lane``'s, looked up (after a rollback of the savepoint that
-    took it, or in a new transaction)."""
+    of it since released), or else the lane's it holds locked (its values read again: a
+    savepoint that wrote it rolled back), or else ``lane``'s, looked up (in a new transaction,
+    or after a rollback of the savepoint that took it)."""
     held = _held(session, tx)
     if held is not None:
         return held
+    owned = _owned_lane(session, tx)
+    if owned is not None:
+        lane = owned
     opts = {CHAIN_AWARE: True}
     name = head_name(lane)
     if is_postgresql(session):
@@ -346,7 +368,7 @@ def _publish(session: Session, head: tuple[int, str]) -> None:
         return
     with _TAILS_LOCK:
         tails = _TAILS.get(_pool(session))
-        if tails is not None and tails[turn.lane] is turn:
+        if tails is not None and tails[turn.lane] is turn and lane_of(head[0]) == turn.lane:
             turn.head = turn.intended = head
 
 
@@ -386,12 +408,15 @@ def _in_turn(session: Session, pending: list[Any]) -> tuple[list[dict[str, Any]]
             me.intended = _last(rows)
         return rows, prev.head, me
     except BaseException:  # (a full lane) the next writer need not wait for us
+        me.ended = True
         me.finish(None)
         raise
 
 
 def _flush_pg(session: Session, tx: SessionTransaction | None, pending: list[Any]) -> list[dict[str, Any]]:
     held = _held(session, tx)
+    if held is None and _owned_lane(session, tx) is not None:
+        held = _lock_head(session, tx)  # ours already: read again, no wait
     if held is not None:  # this transaction holds the head: no guard, no turn
         rows = _assign(pending, *held)
         pg_execute(session, _pg_write_sql(len(rows)), _params(rows))
@@ -406,7 +431,7 @@ def _flush_pg(session: Session, tx: SessionTransaction | None, pending: list[Any
                 left = now
                 return rows
             if now[0] is not None:  # the head, locked by the statement: chain after it
-                session.info[_HELD] = (tx, now[0], now[1])
+                _set_held(session, tx, now[0], now[1])
         rows = _assign(pending, *_lock_head(session, tx, turn.lane))
         turn.intended = _last(rows)
         pg_execute(session, _pg_write_sql(len(rows)), _params(rows))
@@ -444,11 +469,14 @@ def chain_in_turn(session: Session) -> Chained | None:
         return None
     tx = _innermost(session)
     expect = _held(session, tx)
+    if expect is None and _owned_lane(session, tx) is not None:
+        expect = _lock_head(session, tx)  # ours already: read again, no wait
     turn = None
     if expect is not None:
         rows = _assign(pending, *expect)
     else:
         got, expect, turn = _in_turn(session, pending)
+        _set_turn(session, turn)  # (so that its transaction's end frees the lane whatever happens)
         if got is None or expect is None:  # read it under the lock, in our turn (the guard then holds)
             try:
                 expect = _lock_head(session, tx, turn.lane)
@@ -473,7 +501,7 @@ def settle(session: Session, chained: Chained, head: tuple[Any, Any] | None,
     tx = _innermost(session)
     try:
         if head == left and drop is None:
-            session.info[_HELD] = (tx, *left)
+            _set_held(session, tx, *left)
             _sync_head(session, *left)
             if chained.turn is not None:
                 _set_turn(session, chained.turn)  # (finished below)
@@ -489,7 +517,7 @@ def settle(session: Session, chained: Chained, head: tuple[Any, Any] | None,
         if chained.turn is not None:
             _set_turn(session, chained.turn)
         if head is not None and head[0] is not None:  # the statement locked the head: chain after it
-            session.info[_HELD] = (tx, head[0], head[1])
+            _set_held(session, tx, head[0], head[1])
             if head == _last(chained.rows):  # written although its entry was not: never expected
                 raise AssertionError("a dropped record was written")
             flush(session)
@@ -552,6 +580,9 @@ def _after_soft_rollback(session: Session, previous_transaction: SessionTransact
     held = info.get(_HELD)
     if held is not None and transaction_within(held[0], previous_transaction):
         del info[_HELD]
+    owned = info.get(_OWNED)
+    if owned is not None and transaction_within(owned[0], previous_transaction):  # the lock went with it
+        del info[_OWNED]
     revived: list[tuple[Any, Pending]] = []
     kept = []
     for tx, batch in info.get(_CHAINED, []):
@@ -574,6 +605,9 @@ def _after_commit(session: Session) -> None:
     held = session.info.get(_HELD)
     if nested is not None and held is not None and held[0] is nested and nested.parent is not None:
         session.info[_HELD] = (nested.parent, held[1], held[2])
+    owned = session.info.get(_OWNED)
+    if nested is not None and owned is not None and owned[0] is nested and nested.parent is not None:
+        session.info[_OWNED] = (nested.parent, owned[1])
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -587,7 +621,7 @@ def _end(info: dict[Any, Any]) -> None:
     turn = info.pop(_TURN, None)
     if turn is not None:
         turn.ended = True
-    for key in (_PENDING, _CHAINED, _HELD):
+    for key in (_PENDING, _CHAINED, _HELD, _OWNED):
         info.pop(key, None)
 
 

@@ -24,7 +24,7 @@ def _tail(db: Database, n: int) -> list[tuple[str, str]]:
         res = audit.verify(s)
         assert res.ok, res.reason
         rows = s.execute(select(AuditRecord.action, AuditRecord.object_id)
-                         .order_by(AuditRecord.id.desc()).limit(n)).all()
+                         .order_by(AuditRecord.at.desc(), AuditRecord.id.desc()).limit(n)).all()
     return [tuple(r) for r in reversed(rows)]
 
 
@@ -202,9 +202,10 @@ def test_integers_of_any_size_share_one_prepared_statement(demo_db) -> None:
     with demo_db.unit_of_work() as s:
         actor = system(s)
         a, b = funded_account(s, funds=10_000_000_000).id, funded_account(s).id
-    with demo_db.unit_of_work() as s:
+    shapes_sql = text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'WITH zy_e AS%'")
+    with demo_db.unit_of_work() as s:  # (the connection may have prepared this shape for an earlier test)
+        before = s.execute(shapes_sql).scalar_one()
         for amount in (1, 40_000, 3_000_000_000, 2, 50_000, 7):
             ledger.transfer(s, actor=actor, from_account_id=a, to_account_id=b, amount_fen=amount)
-        shapes = s.execute(text("SELECT count(*) FROM pg_prepared_statements "
-                                "WHERE statement LIKE 'WITH zy_e AS%'")).scalar_one()
-    assert shapes == 1
+        shapes = s.execute(shapes_sql).scalar_one()
+    assert shapes - before <= 1

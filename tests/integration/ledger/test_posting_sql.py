@@ -63,10 +63,11 @@ def test_records_buffered_before_a_posting_keep_their_order(demo_db) -> None:
         audit.record(s, action="test.before", object_type="thing", object_id=1, actor=actor)
         entry = ledger.transfer(s, actor=actor, from_account_id=a.id, to_account_id=b.id, amount_fen=10)
         audit.record(s, action="test.after", object_type="thing", object_id=2, actor=actor)
-        first = s.execute(select(func.min(AuditRecord.id))).scalar_one()
     with demo_db.unit_of_work(write=False) as s:
         assert audit.verify(s).ok
-        rows = s.execute(select(AuditRecord.action, AuditRecord.object_id).where(AuditRecord.id >= first)
-                         .order_by(AuditRecord.id)).all()
-    tail = [tuple(r) for r in rows][-3:]
+        rows = s.execute(select(AuditRecord.id, AuditRecord.action, AuditRecord.object_id)
+                         .order_by(AuditRecord.at.desc(), AuditRecord.id.desc()).limit(3)).all()
+    tail = [(r.action, r.object_id) for r in reversed(rows)]
     assert tail == [("test.before", "1"), ("ledger.entry.post", str(entry.id)), ("test.after", "2")]
+    ids = sorted(r.id for r in rows)
+    assert ids == list(range(ids[0], ids[0] + 3))  # one transaction: together in one lane

@@ -127,3 +127,133 @@ def test_two_processes_writing_at_once_keep_every_lane_linear(demo_db) -> None:
         assert res.ok, res
     finally:
         other.dispose()
+
+
+def _locked_heads(url: str) -> list[str]:
+    """The heads another connection cannot lock right now."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    out = []
+    with psycopg.connect(conninfo) as c:
+        for name in [audit.head_name(k) for k in range(audit.MAX_LANES)]:
+            try:
+                c.execute("SELECT 1 FROM kernel_audit_head WHERE name = %s FOR UPDATE NOWAIT", (name,))
+            except psycopg.errors.LockNotAvailable:
+                out.append(name)
+            c.rollback()
+    return out
+
+
+def test_a_rolled_back_savepoint_leaves_the_transaction_its_one_head(empty_db) -> None:
+    """The outer transaction locked lane 0; a savepoint wrote under it and rolled back: the next
+    records go to lane 0 after the head as it is again (not to a second lane: two heads a
+    transaction could deadlock with another process's)."""
+    if empty_db.is_sqlite:
+        pytest.skip("SQLite serializes its writers: one lane")
+    with empty_db.unit_of_work() as s:
+        r1 = _record(s, 1)
+        audit.flush(s)
+        sp = s.begin_nested()
+        _record(s, 2)
+        audit.flush(s)
+        sp.rollback()
+        r3 = _record(s, 3)
+        audit.flush(s)
+        locked = _locked_heads(empty_db.url)
+    assert (r1.id, r3.id, locked) == (1, 2, ["main"])
+    with empty_db.unit_of_work(write=False) as s:
+        assert audit.verify(s).ok
+
+
+def test_no_deadlock_on_a_head_forgotten_in_a_savepoint(empty_db) -> None:
+    """Process 1's transaction T holds lane 0 and a row R, and a savepoint that wrote the head
+    rolled back; process 2's transaction U holds lane 1 and waits for R. T's next record stays
+    in lane 0 (before the fix it took lane 1, held by U: a deadlock)."""
+    import threading
+    import time
+
+    from zhanye.core.db import Database
+
+    if empty_db.is_sqlite:
+        pytest.skip("SQLite serializes its writers: one lane")
+    other = Database(empty_db.url, pool_size=4)
+    with empty_db.unit_of_work() as s:
+        s.execute(text("CREATE TABLE zz_row (id int primary key, v int)"))
+        s.execute(text("INSERT INTO zz_row VALUES (1, 0)"))
+    errors: dict[str, str] = {}
+    u_has_lane1, t_has_main = threading.Event(), threading.Event()
+
+    def process_2() -> None:
+        try:
+            first = other.session(write=True)
+            first.begin()
+            _record(first, 50)
+            audit.flush(first)  # lane 0 of process 2, in use...
+            with other.unit_of_work() as u:
+                _record(u, 60)
+                audit.flush(u)  # ...so U takes lane 1
+                first.commit()
+                first.close()
+                u_has_lane1.set()
+                t_has_main.wait(10)
+                u.execute(text("UPDATE zz_row SET v = v + 1 WHERE id = 1"))  # waits for T
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors["U"] = f"{type(exc).__name__}: {str(exc)[:160]}"
+
+    worker = threading.Thread(target=process_2)
+    worker.start()
+    try:
+        assert u_has_lane1.wait(10)
+        with empty_db.unit_of_work() as t:
+            _record(t, 1)
+            audit.flush(t)  # lane 0
+            t.execute(text("UPDATE zz_row SET v = v + 1 WHERE id = 1"))
+            sp = t.begin_nested()
+            _record(t, 2)
+            audit.flush(t)
+            sp.rollback()
+            t_has_main.set()
+            time.sleep(0.3)  # U is waiting for the row now
+            _record(t, 3)
+            audit.flush(t)
+    except Exception as exc:  # noqa: BLE001 - reported below
+        errors["T"] = f"{type(exc).__name__}: {str(exc)[:160]}"
+    finally:
+        worker.join(20)
+        other.dispose()
+    assert not errors, errors
+    with empty_db.unit_of_work(write=False) as s:
+        assert audit.verify(s).ok
+
+
+def test_a_posting_whose_head_look_up_fails_frees_its_lane(empty_db) -> None:
+    """The posting's head look-up times out (another process holds lane 0): the lane is free
+    again once the transaction has rolled back, so the next writer alone uses lane 0."""
+    from tests.integration.ledger.helpers import funded_account, system
+    from zhanye.core.db import Database
+    from zhanye.demo import ensure_demo
+    from zhanye.ledger import service as ledger
+
+    if empty_db.is_sqlite:
+        pytest.skip("PostgreSQL: turns")
+    ensure_demo(empty_db, password="Lanes#2026pass")
+    db = Database(empty_db.url, pool_size=2)  # a pool of its own: turns of its own
+    try:
+        with db.unit_of_work() as s:
+            actor = system(s)
+            a, b = funded_account(s, funds=1_000).id, funded_account(s).id
+        blocker = empty_db.session(write=True)
+        blocker.execute(text("SELECT 1 FROM kernel_audit_head WHERE name = 'main' FOR UPDATE"))
+        audit._TAILS.pop(db.engine.pool, None)  # noqa: SLF001 - no turn known: the posting looks the head up
+        with pytest.raises(Exception, match="lock timeout"), db.unit_of_work() as s:  # noqa: PT011
+            s.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            ledger.transfer(s, actor=actor, from_account_id=a, to_account_id=b, amount_fen=1)
+        blocker.rollback()
+        blocker.close()
+        with db.unit_of_work() as s:
+            rec = _record(s, 1)
+        assert audit.lane_of(rec.id) == 0
+    finally:
+        db.dispose()
