@@ -122,6 +122,7 @@ def _roll(session: Session, business_date: dt.date, progress: Progress) -> int:
     set_business_date(session, business_date + dt.timedelta(days=1))
     audit.record(session, action="eod.business_date.roll", object_type="business_date", object_id="default",
                  changes={"from": business_date, "to": business_date + dt.timedelta(days=1)})
+    audit.seal(session)  # the audit lanes' ends as of the day's close (``audit.verify`` checks them)
     progress(1, 1)
     return 1
 

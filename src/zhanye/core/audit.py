@@ -9,7 +9,8 @@ writers do not all queue for one head row. Lane ``k`` has the head row ``head_na
 record ids ``k * LANE_SPAN + 1, + 2, ...`` without gaps; a transaction's records are contiguous in
 one lane. A writer of a process takes the first lane no transaction of the process is using, so
 a process that writes one transaction at a time (and SQLite, always) uses lane 0 only. Order by
-``at`` (then ``id``) across lanes.
+``at`` (then ``id``) across lanes. The lanes are anchored to each other by seals (``seal``, every
+business-date roll): a record naming each lane's head, which ``verify`` requires to be there.
 
 ``record`` does not touch the database: it captures who did what (actor, request, action,
 object, changes) and buffers the record in the session. The buffered records of a transaction
@@ -645,6 +646,21 @@ def _before_execute(state: ORMExecuteState) -> None:
         flush(session)
 
 
+# --- seals: the lanes anchored to each other ----------------------------------------------------
+SEAL_ACTION = "audit.seal"
+
+
+def seal(session: Session, actor: context.Principal | None = None) -> Pending:
+    """Record every lane's head (last id and hash) as of now. ``verify`` then requires each
+    sealed record to be there, with that hash: a lane cannot lose its end (records deleted and
+    its head wound back), nor be rewritten from some record on, behind a later seal. The
+    business-date roll seals every day."""
+    heads = {h.name: [h.last_id, h.last_hash] for h in session.execute(select(AuditChainHead)).scalars()
+             if h.last_id % LANE_SPAN}
+    return record(session, action=SEAL_ACTION, object_type="audit", object_id="lanes",
+                  changes={"heads": heads}, actor=actor)
+
+
 # --- reading -------------------------------------------------------------------------------------
 
 @dataclass
@@ -674,6 +690,7 @@ def verify(session: Session, progress: Any = None) -> VerifyResult:
     """Walk each lane's chain from its genesis; return the first broken record, if any."""
     heads = {h.name: (h.last_id, h.last_hash) for h in session.execute(select(AuditChainHead)).scalars()}
     checked = 0
+    sealed: dict[int, tuple[str, int]] = {}  # record id -> (hash, id of the seal that names it)
     for lane in range(MAX_LANES):
         prev_hash, expected_id = GENESIS_HASH, lane * LANE_SPAN + 1
         for rec in iter_records(session, lane=lane):
@@ -683,6 +700,9 @@ def verify(session: Session, progress: Any = None) -> VerifyResult:
                 return VerifyResult(False, checked, rec.id, "link to the previous record does not match")
             if record_hash(prev_hash, rec) != rec.hash:
                 return VerifyResult(False, checked, rec.id, "content does not match its hash")
+            if rec.action == SEAL_ACTION:
+                for last_id, last_hash in json.loads(rec.changes).get("heads", {}).values():
+                    sealed[int(last_id)] = (last_hash, rec.id)
             prev_hash = rec.hash
             expected_id += 1
             checked += 1
@@ -704,4 +724,17 @@ def verify(session: Session, progress: Any = None) -> VerifyResult:
         return VerifyResult(False, checked, stray, "record outside every lane")
     if heads:
         return VerifyResult(False, checked, None, f"unknown chain head {sorted(heads)[0]}")
+    return _check_seals(session, sealed, checked)
+
+
+def _check_seals(session: Session, sealed: dict[int, tuple[str, int]], checked: int) -> VerifyResult:
+    ids = sorted(sealed)
+    for i in range(0, len(ids), 1000):
+        chunk = ids[i:i + 1000]
+        found = dict(session.execute(select(AuditRecord.id, AuditRecord.hash).where(AuditRecord.id.in_(chunk))).all())
+        for rid in chunk:
+            want, seal_id = sealed[rid]
+            if found.get(rid) != want:
+                return VerifyResult(False, checked, rid, f"record {rid} (lane {lane_of(rid)}), sealed by record "
+                                    f"{seal_id}, is {'missing' if rid not in found else 'not the one sealed'}")
     return VerifyResult(True, checked)

@@ -17,7 +17,9 @@ from sqlalchemy import func, select, text
 
 from zhanye.batch import service as batch
 from zhanye.batch.models import StepRun
+from zhanye.core import audit
 from zhanye.core.calendar import get_business_date
+from zhanye.core.models import AuditRecord
 from zhanye.deposits.models import TermDeposit
 from zhanye.deposits.products import product_by_code
 from zhanye.ledger.check import check_ledger
@@ -52,6 +54,13 @@ def test_failed_step_resumes_without_redoing_finished_steps(bank) -> None:
         assert [s.attempts for s in report.steps if s.name == "deposits.demand_accrual"] == [1]
         with db.unit_of_work(write=False) as s:
             assert get_business_date(s) == bdate + dt.timedelta(days=1)
+            # the roll seals the audit lanes' ends as of the close
+            latest = s.execute(select(AuditRecord).where(AuditRecord.action.in_(
+                ["eod.business_date.roll", audit.SEAL_ACTION])).order_by(AuditRecord.at.desc(),
+                                                                       AuditRecord.id.desc()).limit(2)).scalars().all()
+            assert [r.action for r in latest] == [audit.SEAL_ACTION, "eod.business_date.roll"]
+            assert '"main":[' in latest[0].changes
+            assert audit.verify(s).ok
     finally:
         batch.unregister_step("test.flaky")
 

@@ -257,3 +257,25 @@ def test_a_posting_whose_head_look_up_fails_frees_its_lane(empty_db) -> None:
         assert audit.lane_of(rec.id) == 0
     finally:
         db.dispose()
+
+
+def test_a_lane_cut_behind_a_seal_is_named(empty_db) -> None:
+    """Lane 1's records deleted and its head wound back to the genesis: each lane still walks,
+    but a later seal (the business-date roll writes one every day) names the record it saw."""
+    if empty_db.is_sqlite:
+        pytest.skip("SQLite serializes its writers: one lane")
+    _held, other = _two_lanes(empty_db)
+    with empty_db.unit_of_work() as s:
+        seal = audit.seal(s)
+    with empty_db.unit_of_work(write=False) as s:
+        assert audit.verify(s).ok
+    assert audit.lane_of(seal.id) == 0 and f'"lane1":[{other[-1]},' in seal.changes
+    with empty_db.unit_of_work() as s:
+        s.execute(text("DELETE FROM kernel_audit WHERE id >= :lo AND id < :hi"),
+                  {"lo": audit.LANE_SPAN, "hi": 2 * audit.LANE_SPAN})
+        s.execute(text("UPDATE kernel_audit_head SET last_id = :g, last_hash = :h WHERE name = 'lane1'"),
+                  {"g": audit.LANE_SPAN, "h": audit.GENESIS_HASH})
+    with empty_db.unit_of_work(write=False) as s:
+        bad = audit.verify(s)
+    assert not bad.ok and bad.broken_id == other[-1]
+    assert bad.reason == f"record {other[-1]} (lane 1), sealed by record {seal.id}, is missing"
