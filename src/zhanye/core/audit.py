@@ -51,15 +51,21 @@ from typing import Any
 
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import util as sql_util
 from sqlalchemy.sql.elements import TextClause
 
 from zhanye.core import context
 from zhanye.core.config import get_settings
 from zhanye.core.crypto import sm3_hex
-from zhanye.core.db import is_postgresql, pg_cast_type, pg_execute, rolled_back, transaction_within, utcnow
+from zhanye.core.db import (
+    is_postgresql,
+    pg_cast_type,
+    pg_execute,
+    rolled_back,
+    sync_loaded,
+    transaction_within,
+    utcnow,
+)
 from zhanye.core.models import AuditChainHead, AuditRecord
 
 GENESIS_HASH = "0" * 64
@@ -277,12 +283,7 @@ def _assign(pending: list[tuple[Any, Pending]], last_id: int, last_hash: str) ->
 
 def _sync_head(session: Session, last_id: int, last_hash: str) -> None:
     """An AuditChainHead already in the identity map gets the values now in the database."""
-    if not session.identity_map:  # (usual: computing the key costs more than the look-up)
-        return
-    inst = session.identity_map.get(identity_key(AuditChainHead, head_name(lane_of(last_id))))
-    if inst is not None:
-        set_committed_value(inst, "last_id", last_id)
-        set_committed_value(inst, "last_hash", last_hash)
+    sync_loaded(session, AuditChainHead, head_name(lane_of(last_id)), {"last_id": last_id, "last_hash": last_hash})
 
 
 # --- PostgreSQL: the records and the head in one statement (through the driver) ------------------

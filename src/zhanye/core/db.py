@@ -170,6 +170,20 @@ def is_postgresql(bind: Session | Connection) -> bool:
     return dialect.name == "postgresql"
 
 
+def sync_loaded(session: Session, cls: type, key: Any, values: dict[str, Any]) -> None:
+    """Give an instance already in the session's identity map the values a statement outside the
+    ORM just wrote (or read under a lock), as committed values."""
+    if not session.identity_map:  # (usual: computing the key costs more than the look-up)
+        return
+    from sqlalchemy.orm.attributes import set_committed_value
+    from sqlalchemy.orm.util import identity_key
+
+    inst = session.identity_map.get(identity_key(cls, key))
+    if inst is not None:
+        for name, value in values.items():
+            set_committed_value(inst, name, value)
+
+
 def lock_for_update(stmt: Any, session: Session) -> Any:
     """Add ``FOR UPDATE`` where the database supports it (SQLite serializes writers instead)."""
     if is_postgresql(session):

@@ -15,7 +15,7 @@ from zhanye.core.context import Principal
 from zhanye.core.errors import DomainError, NotFound, ProviderUnavailable, ValidationFailed
 from zhanye.customers import file_form, images, kyc, panels, schemas, sections, service
 from zhanye.web import home, nav
-from zhanye.web.deps import require
+from zhanye.web.deps import page_business_date, require
 from zhanye.web.forms import domain_message
 from zhanye.web.i18n import gettext_ as _msg
 from zhanye.web.templating import render
@@ -38,10 +38,7 @@ FILE_LABELS = {  # English message ids of the wizard's labels (the Chinese catal
 
 
 def _bizdate(request: Request) -> None:
-    from zhanye.core.calendar import get_business_date
-
-    with request.app.state.db.unit_of_work(write=False) as session:
-        request.state.business_date = get_business_date(session)
+    page_business_date(request)
 
 
 def _unfinished_panel(session: Any, principal: Principal) -> dict[str, Any]:

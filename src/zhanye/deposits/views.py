@@ -20,7 +20,7 @@ from zhanye.core.money import yuan_to_fen
 from zhanye.deposits import service
 from zhanye.ledger import service as ledger
 from zhanye.web import nav
-from zhanye.web.deps import require
+from zhanye.web.deps import page_business_date, require
 from zhanye.web.forms import domain_message
 from zhanye.web.templating import render
 
@@ -34,8 +34,7 @@ DONE_MESSAGES = {"opened": "The e-account was opened.", "moved": "The transfer w
 
 
 def _ctx(request: Request) -> None:
-    with request.app.state.db.unit_of_work(write=False) as s:
-        request.state.business_date = get_business_date(s)
+    page_business_date(request)
 
 
 def _amount(raw: str, field: str = "amount") -> int:

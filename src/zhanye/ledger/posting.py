@@ -35,22 +35,19 @@ from typing import Any
 
 from sqlalchemy import case, insert, literal_column, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.instrumentation import manager_of_class
-from sqlalchemy.orm.util import identity_key
 
 from zhanye.core import audit
 from zhanye.core.calendar import BANK_TZ
 from zhanye.core.context import Principal
-from zhanye.core.db import is_postgresql, pg_cast_type, pg_execute
+from zhanye.core.db import is_postgresql, pg_cast_type, pg_execute, sync_loaded
 from zhanye.core.errors import NotFound
-from zhanye.core.models import AuditChainHead, BusinessDate
+from zhanye.core.models import BusinessDate
 from zhanye.ledger.models import Account, JournalEntry, JournalLine
 
 ACC = Account.__table__
 ENTRY = JournalEntry.__table__
 LINE = JournalLine.__table__
-HEAD = AuditChainHead.__table__
 
 _COLS = ("id", "number", "institution_id", "gl_account_id", "debit_normal", "balance_fen", "held_fen",
          "overdraft_limit_fen", "max_balance_fen", "status", "freeze")
@@ -75,16 +72,6 @@ class Locked:
     @property
     def available_fen(self) -> int:
         return self.balance_fen - self.held_fen + self.overdraft_limit_fen
-
-
-def _sync(session: Session, cls: type, key: Any, values: dict[str, Any]) -> None:
-    """Give an instance already in the identity map the values now in the database."""
-    if not session.identity_map:
-        return
-    inst = session.identity_map.get(identity_key(cls, key))
-    if inst is not None:
-        for name, value in values.items():
-            set_committed_value(inst, name, value)
 
 
 # The PostgreSQL statements of a posting, run through the driver (``core.db.pg_execute``).
@@ -125,7 +112,7 @@ def lock_for_posting(session: Session, account_ids: set[int], *, want_date: bool
             acc = Locked(*row[:len(_COLS)])
             found[acc.id] = acc
             bdate, entry_id = row[-2], row[-1]
-            _sync(session, Account, acc.id, {n: getattr(acc, n) for n in _COLS[1:]})
+            sync_loaded(session, Account, acc.id, {n: getattr(acc, n) for n in _COLS[1:]})
         missing = [i for i in ids if i not in found]
         if missing:
             raise NotFound("账户不存在", "The account does not exist", account_ids=missing)
@@ -233,7 +220,7 @@ def write(session: Session, *, entry: dict[str, Any], lines: list[dict[str, Any]
         audit.record(session, action="ledger.entry.post", object_type="ledger_entry", object_id=entry_id,
                      changes=changes, actor=actor)
     for acc_id, bal in balances.items():
-        _sync(session, Account, acc_id, {"balance_fen": bal} | (
+        sync_loaded(session, Account, acc_id, {"balance_fen": bal} | (
             {"last_activity_on": activity_on} if activity_on is not None else {}))
     obj = _ENTRY_CLASS.new_instance()  # as loaded: no attribute events (JournalEntry(**entry) costs 4x)
     obj.__dict__.update(entry)

@@ -8,13 +8,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from zhanye.core.calendar import get_business_date
 from zhanye.core.context import Principal
 from zhanye.ledger import service
 from zhanye.ledger import views_data as vd
 from zhanye.ledger.check import check_ledger
 from zhanye.web import nav
-from zhanye.web.deps import require
+from zhanye.web.deps import page_business_date, require
 from zhanye.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -33,7 +32,7 @@ def _date(raw: str) -> dt.date | None:
 def trial_balance_page(request: Request, date: str = "",
                        principal: Principal = Depends(require("ledger.read"))) -> HTMLResponse:
     with request.app.state.db.unit_of_work(write=False) as s:
-        request.state.business_date = get_business_date(s)
+        page_business_date(request, s)
         rows = vd.trial_balance(s, principal, on=_date(date))
         check = check_ledger(s)
     d = sum(r["debit"]["fen"] for r in rows)
@@ -47,7 +46,7 @@ def journal_page(request: Request, date: str = "", source_type: str = "", page: 
                  principal: Principal = Depends(require("ledger.read"))) -> HTMLResponse:
     page = max(1, page)
     with request.app.state.db.unit_of_work(write=False) as s:
-        request.state.business_date = get_business_date(s)
+        page_business_date(request, s)
         rows, total = vd.list_entries(s, principal, business_date=_date(date), source_type=source_type[:48] or None,
                                       page=page, page_size=30)
     query = urlencode({k: v for k, v in (("date", date), ("source_type", source_type)) if v})
@@ -58,7 +57,7 @@ def journal_page(request: Request, date: str = "", source_type: str = "", page: 
 @router.get("/ledger/journal/{entry_id}", response_class=HTMLResponse)
 def entry_page(entry_id: int, request: Request, principal: Principal = Depends(require("ledger.read"))) -> HTMLResponse:
     with request.app.state.db.unit_of_work(write=False) as s:
-        request.state.business_date = get_business_date(s)
+        page_business_date(request, s)
         entry, lines = service.get_entry(s, principal, entry_id)
         codes = vd.gl_codes(s, {ln.gl_account_id for ln in lines})
         from sqlalchemy import select

@@ -8,13 +8,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from zhanye.core.calendar import get_business_date
 from zhanye.core.context import Principal
 from zhanye.core.errors import DomainError
 from zhanye.org import schemas, service
 from zhanye.org.permissions import AUTHENTICATED, PERMISSIONS, ROLES
 from zhanye.web import home, nav
-from zhanye.web.deps import SESSION_COOKIE, public, require, token_from_request
+from zhanye.web.deps import SESSION_COOKIE, page_business_date, public, require, token_from_request
 from zhanye.web.forms import domain_message, validate_form
 from zhanye.web.templating import render
 
@@ -28,8 +27,7 @@ nav.register(nav.NavItem("roles", "Roles and permissions", "/roles", "role.read"
 
 
 def _bizdate(request: Request) -> None:
-    with request.app.state.db.unit_of_work(write=False) as session:
-        request.state.business_date = get_business_date(session)
+    page_business_date(request)
 
 
 def _safe_next(target: str | None) -> str:

@@ -14,7 +14,7 @@ from zhanye.core.errors import DomainError, NotFound, ValidationFailed
 from zhanye.villages import coverage, roster, service
 from zhanye.villages.models import CampaignHousehold, Household
 from zhanye.web import home, nav
-from zhanye.web.deps import require
+from zhanye.web.deps import page_business_date, require
 from zhanye.web.forms import domain_message
 from zhanye.web.templating import render
 
@@ -33,10 +33,7 @@ home.register(home.HomePanel("my_villages", "My villages", "village.read", _my_v
 
 
 def _bizdate(request: Request) -> None:
-    from zhanye.core.calendar import get_business_date
-
-    with request.app.state.db.unit_of_work(write=False) as session:
-        request.state.business_date = get_business_date(session)
+    page_business_date(request)
 
 
 @router.get("/villages", response_class=HTMLResponse)

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from zhanye.core import context
@@ -72,6 +73,22 @@ def _load_principal(request: Request) -> Principal:
 def business_date(request: Request) -> dt.date | None:
     """The business date read with the caller's token in this request, if it was."""
     return getattr(request.state, "business_date", None)
+
+
+def page_business_date(request: Request, session: Session | None = None) -> dt.date:
+    """A page's business date (the layout shows it): the one read with the caller's token, else
+    read now, in ``session`` or on a connection of its own."""
+    known = business_date(request)
+    if known is None:
+        from zhanye.core.calendar import get_business_date
+
+        if session is not None:
+            known = get_business_date(session)
+        else:
+            with request.app.state.db.read_connection() as conn:
+                known = get_business_date(conn)
+        request.state.business_date = known
+    return known
 
 
 def _check_same_origin(request: Request) -> None:

@@ -11,12 +11,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from zhanye.core.calendar import get_business_date
 from zhanye.core.context import Principal
 from zhanye.core.errors import DomainError
 from zhanye.org.permissions import ROLES
 from zhanye.web import home, nav
-from zhanye.web.deps import require
+from zhanye.web.deps import page_business_date, require
 from zhanye.web.forms import domain_message
 from zhanye.web.i18n import gettext_ as _
 from zhanye.web.templating import render
@@ -48,7 +47,7 @@ home.register(home.HomePanel("workflow_tasks", "My tasks", "task.read", _home_pa
 
 
 def _page(request: Request, session: Session) -> None:
-    request.state.business_date = get_business_date(session)
+    page_business_date(request, session)
 
 
 def _names(session: Session) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from zhanye.core.scope import in_scope
 from zhanye.lending.servicing import collections, inspections, portfolio_view, repayments, service
 from zhanye.lending.servicing.models import CLASS_NAMES_ZH, Installment, Loan, OverdueInspection
 from zhanye.web import home, nav
-from zhanye.web.deps import require
+from zhanye.web.deps import page_business_date, require
 from zhanye.web.forms import domain_message
 from zhanye.web.templating import render
 from zhanye.workflow import subjects
@@ -51,8 +51,7 @@ def _db(request: Request) -> Any:
 
 
 def _bizdate(request: Request, s: Session) -> dt.date:
-    request.state.business_date = get_business_date(s)
-    return request.state.business_date
+    return page_business_date(request, s)
 
 
 def _my_view(s: Session, p: Principal, bdate: dt.date) -> dict[str, Any]:
