@@ -29,6 +29,15 @@ class CalendarDay(Base):
     name: Mapped[str] = mapped_column(String(64), nullable=False, default="")
 
 
+class DataVersion(Base):
+    """A counter that database triggers raise on every change to a group of tables (``org``: staff,
+    their roles, institutions), so that a cached read can be checked against it in one look-up."""
+
+    __tablename__ = "kernel_data_version"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
 class KernelSetting(Base):
     __tablename__ = "kernel_setting"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)

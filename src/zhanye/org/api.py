@@ -7,19 +7,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from zhanye.core import audit
 from zhanye.core.calendar import get_business_date
 from zhanye.core.context import Principal
+from zhanye.core.data_version import VersionedCache
+from zhanye.core.db import utcnow
 from zhanye.core.models import AuditRecord
 from zhanye.org import schemas, service
 from zhanye.org.models import Institution, Staff
 from zhanye.org.permissions import AUTHENTICATED
-from zhanye.web.api_util import read, read_statement, run_write
+from zhanye.web.api_util import read, run_write
 from zhanye.web.deps import business_date as request_business_date
+from zhanye.web.deps import org_version as request_org_version
 from zhanye.web.deps import public, require, token_from_request
+from zhanye.web.jsonout import json_bytes
 
 router = APIRouter(prefix="/api/v1", tags=["org"])
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -32,8 +35,6 @@ def institution_out(inst: Institution) -> dict[str, Any]:
 
 
 def staff_out(staff: Staff | service.StaffRow) -> dict[str, Any]:
-    from zhanye.core.db import utcnow
-
     inst_name = staff.institution_name if isinstance(staff, service.StaffRow) else (
         staff.institution.name if staff.institution else "")
     # the fields of schemas.StaffOut, as its model_dump() gives them (built as a dict: a page of
@@ -153,12 +154,33 @@ async def api_list_staff(request: Request, q: Annotated[str | None, Query(max_le
                    page: Annotated[int, Query(ge=1, le=100000)] = 1,
                    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
                    principal: Principal = Depends(require("staff.read"))) -> Any:
-    def action(conn: Connection) -> Any:
-        rows, total = service.list_staff(conn, principal, q=q, institution_id=institution_id, role=role,
-                                         status=status, page=page, page_size=page_size)
-        return {"items": [staff_out(s) for s in rows], "total": total, "page": page, "page_size": page_size}
+    # Served from the app's cache while the org data version read with the token still equals the
+    # one the page was read at (any change to staff, roles or institutions raises it, by trigger).
+    cache = _staff_list_cache(request)
+    key = (principal.scope_ids, q, institution_id, role, status, page, page_size)
+    now = utcnow()
+    body = cache.get(key, request_org_version(request), now)
+    if body is not None:
+        return Response(body, media_type="application/json")
 
-    return read_statement(request, action)
+    with request.app.state.db.read_connection() as conn:
+        rows, total, version = service.list_staff_versioned(conn, principal, q=q, institution_id=institution_id,
+                                                            role=role, status=status, page=page,
+                                                            page_size=page_size)
+    body = json_bytes({"items": [staff_out(s) for s in rows], "total": total, "page": page,
+                       "page_size": page_size})
+    # "locked" turns with the clock: the answer holds until the first lock on the page ends
+    ends = [s.locked_until for s in rows if s.locked_until and s.locked_until > now]
+    cache.put(key, version, body, min(ends) if ends else None)
+    return Response(body, media_type="application/json")
+
+
+def _staff_list_cache(request: Request) -> VersionedCache:
+    state = request.app.state
+    cache = getattr(state, "staff_list_cache", None)
+    if cache is None:
+        cache = state.staff_list_cache = VersionedCache(maxsize=128)
+    return cache
 
 
 @router.get("/staff/{staff_id}")

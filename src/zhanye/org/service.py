@@ -7,13 +7,14 @@ import functools
 import threading
 import weakref
 from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from zhanye.core import audit
+from zhanye.core import audit, data_version
 from zhanye.core.calendar import business_date_or_today, business_date_subquery
 from zhanye.core.config import Settings, get_settings
 from zhanye.core.context import Principal
@@ -334,7 +335,7 @@ def _staff_list_queries(has_q: bool, has_institution: bool, has_role: bool, has_
              .where(StaffRole.staff_id == Staff.id).scalar_subquery())
     page = (select(Staff.id, Staff.username, Staff.display_name, Staff.employee_no, Staff.institution_id,
                    Institution.name, Staff.status, Staff.must_change_password, Staff.locked_until,
-                   Staff.last_login_at, roles, func.count().over())
+                   Staff.last_login_at, roles, func.count().over(), data_version.version_subquery(data_version.ORG))
             .join(Institution, Institution.id == Staff.institution_id)
             .where(*conds).order_by(Staff.id).offset(bindparam("offset")).limit(bindparam("limit")))
     return count, page
@@ -343,19 +344,29 @@ def _staff_list_queries(has_q: bool, has_institution: bool, has_role: bool, has_
 def list_staff(session: Session | Connection, actor: Principal, *, q: str | None = None, institution_id: int | None = None,
                role: str | None = None, status: str | None = None, page: int = 1,
                page_size: int = 20) -> tuple[list[StaffRow], int]:
+    rows, total, _version = list_staff_versioned(session, actor, q=q, institution_id=institution_id, role=role,
+                                                 status=status, page=page, page_size=page_size)
+    return rows, total
+
+
+def list_staff_versioned(session: Session | Connection, actor: Principal, *, q: str | None = None,
+                         institution_id: int | None = None, role: str | None = None, status: str | None = None,
+                         page: int = 1, page_size: int = 20) -> tuple[list[StaffRow], int, int | None]:
+    """``list_staff`` and the ``org`` data version read in the same statement (None past the last page)."""
     count, page_query = _staff_list_queries(bool(q), institution_id is not None, bool(role), bool(status))
     params: dict[str, Any] = {"scope": sorted(actor.scope_ids), "like": f"%{q.strip()}%" if q else None,
                               "institution_id": institution_id, "role": role, "status": status}
     conn = session.connection() if isinstance(session, Session) else session
     # one statement: the page, each row's roles and (window count) the total of the filter
     rows = conn.execute(page_query, {**params, "offset": (page - 1) * page_size, "limit": page_size}).all()
+    version = None
     if rows:
-        total = rows[0][11]
+        total, version = rows[0][11], rows[0][12]
     else:  # past the last page (or nothing matches): the total on its own
         total = conn.execute(count, params).scalar_one() if page > 1 else 0
     return [StaffRow(id=r[0], username=r[1], display_name=r[2], employee_no=r[3], institution_id=r[4],
                      institution_name=r[5], roles=sorted(r[10].split(",")) if r[10] else [], status=r[6],
-                     must_change_password=r[7], locked_until=r[8], last_login_at=r[9]) for r in rows], total
+                     must_change_password=r[7], locked_until=r[8], last_login_at=r[9]) for r in rows], total, version
 
 
 def create_staff(session: Session, actor: Principal, *, username: str, display_name: str, institution_id: int,
@@ -570,14 +581,17 @@ def _database_of(conn: Session | Connection) -> Any:
     return getattr(bind, "engine", bind).pool
 
 
-def _grant(conn: Session | Connection, staff_id: int, institution_id: int, authz_version: int,
-           epoch: int) -> _Grant:
+def _grant(conn: Session | Connection | Callable[[], ContextManager[Connection]], database: Any, staff_id: int,
+           institution_id: int, authz_version: int, epoch: int) -> _Grant:
+    """The cached grant, else read on ``conn`` (or a connection it opens, when a factory)."""
     key = (staff_id, authz_version, epoch)
-    database = _database_of(conn)
     per_db = _grant_cache.get(database)
     cached = per_db.get(key) if per_db is not None else None
     if cached is not None:
         return cached
+    if callable(conn):
+        with conn() as opened:
+            return _grant(opened, database, staff_id, institution_id, authz_version, epoch)
     roles = frozenset(conn.execute(select(StaffRole.role_code).where(StaffRole.staff_id == staff_id)).scalars())
     perms = frozenset(conn.execute(select(RolePermission.permission_code).where(
         RolePermission.role_code.in_(sorted(roles)))).scalars()) if roles else frozenset()
@@ -599,7 +613,8 @@ def _token_query() -> Any:
     epoch_sq = select(KernelSetting.value).where(KernelSetting.key == _EPOCH_KEY).scalar_subquery()
     return (select(StaffSession.expires_at, StaffSession.revoked_at, StaffSession.device_id, Staff.id,
                    Staff.username, Staff.display_name, Staff.institution_id, Staff.status,
-                   Staff.must_change_password, Staff.authz_version, epoch_sq, business_date_subquery())
+                   Staff.must_change_password, Staff.authz_version, epoch_sq, business_date_subquery(),
+                   data_version.version_subquery(data_version.ORG))
             .join(Staff, Staff.id == StaffSession.staff_id)
             .where(StaffSession.token_hash == bindparam("digest")))
 
@@ -614,9 +629,16 @@ def resolve_token(conn: Session | Connection, token: str) -> Principal | None:
     return resolve_token_on(conn, token)[0]
 
 
-def resolve_token_on(conn: Session | Connection, token: str) -> tuple[Principal | None, dt.date | None]:
-    """The principal of a live session token (None when unknown, expired, revoked or disabled)
-    and the business date, read in the same round trip (the home page and ``/me`` show it).
+class TokenRead(NamedTuple):
+    principal: Principal | None
+    business_date: dt.date | None
+    org_version: int | None  # data version of staff, roles and institutions (cached lists check it)
+
+
+def resolve_token_on(conn: Session | Connection, token: str) -> TokenRead:
+    """The principal of a live session token (None when unknown, expired, revoked or disabled),
+    the business date (the home page and ``/me`` show it) and the ``org`` data version (the staff
+    list's cache checks it), read in the same round trip.
 
     Runs on every request, so it takes a plain connection (no ORM unit of work) and makes one
     indexed query (session, staff columns, authorization epoch, business date); the roles,
@@ -629,20 +651,33 @@ def resolve_token_on(conn: Session | Connection, token: str) -> tuple[Principal 
         row = rows[0] if rows else None
     else:
         row = conn.execute(_token_query(), params).first()
+    return _token_read(row, conn, _database_of(conn))
+
+
+async def resolve_token_async(db: Any, token: str) -> TokenRead:
+    """``resolve_token_on`` on PostgreSQL with the statement awaited on the running event loop
+    (``Database.async_reads``), so that the loop serves other requests while it waits."""
+    sql, constants = _token_sql()
+    rows = await db.async_reads.fetch(sql, constants | {"digest": security.token_hash(token)})
+    return _token_read(rows[0] if rows else None, db.read_connection, db.read_pool)
+
+
+def _token_read(row: Any, conn: Session | Connection | Callable[[], ContextManager[Connection]],
+                database: Any) -> TokenRead:
     if row is None:
-        return None, None
+        return TokenRead(None, None, None)
     (expires_at, revoked_at, device_id, staff_id, username, display_name, institution_id, status,
-     must_change, authz_version, epoch, business_date) = row
+     must_change, authz_version, epoch, business_date, org_version) = row
     business_date = business_date_or_today(business_date)
     if revoked_at is not None or expires_at <= utcnow() or status != "active":
-        return None, business_date
-    grant = _grant(conn, staff_id, institution_id, authz_version, int(epoch or 0))
-    return Principal(
+        return TokenRead(None, business_date, org_version)
+    grant = _grant(conn, database, staff_id, institution_id, authz_version, int(epoch or 0))
+    return TokenRead(Principal(
         staff_id=staff_id, username=username, display_name=display_name,
         institution_id=institution_id, institution_name=grant.institution_name,
         roles=grant.roles, permissions=grant.permissions, scope_ids=grant.scope_ids,
         device_id=device_id, must_change_password=must_change,
-    ), business_date
+    ), business_date, org_version)
 
 
 def system_principal(session: Session) -> Principal:

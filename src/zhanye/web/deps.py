@@ -42,7 +42,7 @@ def token_from_request(request: Request) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _load_principal(request: Request) -> Principal:
+async def _load_principal(request: Request) -> Principal:
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
@@ -54,8 +54,11 @@ def _load_principal(request: Request) -> Principal:
     from zhanye.org import service as org_service
 
     db: Database = request.app.state.db
-    with db.read_connection() as conn:
-        principal, business_date = org_service.resolve_token_on(conn, token)
+    if db.async_reads is not None:  # PostgreSQL: the loop serves other requests while this one waits
+        principal, business_date, org_version = await org_service.resolve_token_async(db, token)
+    else:
+        with db.read_connection() as conn:
+            principal, business_date, org_version = org_service.resolve_token_on(conn, token)
     if principal is None:
         raise Unauthenticated("登录已失效，请重新登录", "The session has expired; please log in again")
     header_device = request.headers.get("x-device-id")
@@ -66,6 +69,7 @@ def _load_principal(request: Request) -> Principal:
     request.state.principal = principal
     request.state.token = token
     request.state.business_date = business_date  # as read with the token (``business_date``)
+    request.state.org_version = org_version  # as read with the token (``org_version``)
     context.set_principal(principal)
     return principal
 
@@ -73,6 +77,11 @@ def _load_principal(request: Request) -> Principal:
 def business_date(request: Request) -> dt.date | None:
     """The business date read with the caller's token in this request, if it was."""
     return getattr(request.state, "business_date", None)
+
+
+def org_version(request: Request) -> int | None:
+    """The ``org`` data version (staff, roles, institutions) read with the caller's token, if it was."""
+    return getattr(request.state, "org_version", None)
 
 
 def page_business_date(request: Request, session: Session | None = None) -> dt.date:
@@ -109,7 +118,7 @@ def require(permission: str) -> Callable[[Request], Awaitable[Principal]]:
 
     async def dependency(request: Request) -> Principal:
         # Runs on the event loop: one short indexed query, cheaper than a thread hop per request.
-        principal = _load_principal(request)
+        principal = await _load_principal(request)
         if principal.must_change_password and request.url.path not in PASSWORD_CHANGE_ALLOWED:
             raise PasswordChangeRequired("首次登录或密码被重置后须先修改密码",
                                          "You must change your password before going on")

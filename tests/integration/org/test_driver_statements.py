@@ -4,9 +4,13 @@ request gets a fresh connection (instead of every stale pooled connection failin
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy.exc import OperationalError
+import asyncio
+from contextlib import ExitStack
 
+import pytest
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from zhanye.core.async_reads import AsyncReads
 from zhanye.core.db import Database, pg_execute, pg_sql
 
 
@@ -15,10 +19,9 @@ def test_a_dropped_connection_invalidates_the_pool(empty_db) -> None:
         pytest.skip("PostgreSQL: the driver path")
     db = Database(empty_db.url, pool_size=3)
     try:
-        conns = [db.engine.connect() for _ in range(3)]
-        pids = [c.exec_driver_sql("SELECT pg_backend_pid()").scalar() for c in conns]
-        for c in conns:
-            c.close()
+        with ExitStack() as stack:  # the three connections of the read pool
+            conns = [stack.enter_context(db.read_connection()) for _ in range(3)]
+            pids = [c.exec_driver_sql("SELECT pg_backend_pid()").scalar() for c in conns]
         with empty_db.engine.connect() as admin:
             for pid in pids:
                 admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
@@ -42,3 +45,86 @@ def test_pg_sql_refuses_what_it_cannot_carry() -> None:
         pg_sql(select(t.c.id).where(t.c.id.in_(bindparam("ids", expanding=True))))
     sql, constants = pg_sql(select(t.c.id).where(t.c.id == 5, t.c.id == bindparam("x")))
     assert "%(x)s" in sql and list(constants.values()) == [5]
+
+
+def _pg_only(db) -> None:  # type: ignore[no-untyped-def]
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL: reads awaited on the event loop")
+
+
+def test_async_reads_reuse_a_connection_and_prepare(empty_db) -> None:  # type: ignore[no-untyped-def]
+    _pg_only(empty_db)
+    reads = AsyncReads(empty_db.url)
+
+    async def run() -> list[int]:
+        return [(await reads.fetch("SELECT pg_backend_pid(), %(x)s::bigint", {"x": k}))[0][1] for k in range(3)]
+
+    try:
+        assert asyncio.run(run()) == [0, 1, 2]
+        assert len(reads._idle) == 1  # one connection served the three  # noqa: SLF001
+    finally:
+        reads.close()
+    assert reads._idle == []  # noqa: SLF001
+
+
+def test_async_reads_run_side_by_side(empty_db) -> None:  # type: ignore[no-untyped-def]
+    """Statements awaited together run on their own connections, at the same time: four sleeps of
+    0.3 s take well under their 1.2 s sum."""
+    _pg_only(empty_db)
+    reads = AsyncReads(empty_db.url, max_idle=2)
+
+    async def run() -> list[list[tuple[object, ...]]]:
+        return await asyncio.gather(*[reads.fetch("SELECT pg_backend_pid() FROM pg_sleep(0.3)", {})
+                                      for _ in range(4)])
+
+    try:
+        import time
+
+        t0 = time.perf_counter()
+        rows = asyncio.run(run())
+        assert time.perf_counter() - t0 < 1.0
+        assert len({r[0][0] for r in rows}) == 4
+        assert len(reads._idle) == 2  # beyond max_idle they were closed  # noqa: SLF001
+    finally:
+        reads.close()
+
+
+def test_async_reads_after_errors_and_a_dropped_connection(empty_db) -> None:  # type: ignore[no-untyped-def]
+    """A bad statement raises SQLAlchemy's error and its connection is not reused; a connection the
+    server dropped fails its statement once (invalidated), the next statement opens a fresh one."""
+    _pg_only(empty_db)
+    reads = AsyncReads(empty_db.url)
+
+    async def pid() -> int:
+        return (await reads.fetch("SELECT pg_backend_pid()", {}))[0][0]
+
+    async def run() -> None:
+        first = await pid()
+        with pytest.raises(ProgrammingError):
+            await reads.fetch("SELECT no_such_column", {})
+        second = await pid()
+        assert second != first  # the failed one was closed
+        with empty_db.engine.connect() as admin:
+            admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(second)})")
+        with pytest.raises(OperationalError) as lost:
+            await pid()
+        assert lost.value.connection_invalidated
+        assert await pid() not in (first, second)
+
+    try:
+        asyncio.run(run())
+    finally:
+        reads.close()
+
+
+def test_async_reads_renew_old_connections(empty_db) -> None:  # type: ignore[no-untyped-def]
+    _pg_only(empty_db)
+    reads = AsyncReads(empty_db.url, recycle_s=0)
+
+    async def run() -> set[int]:
+        return {(await reads.fetch("SELECT pg_backend_pid()", {}))[0][0] for _ in range(3)}
+
+    try:
+        assert len(asyncio.run(run())) == 3
+    finally:
+        reads.close()
