@@ -1,6 +1,6 @@
 """Drawdowns per second end to end through the origination service on PostgreSQL, against a same-run bare ledger.transfer rate.
 
-Usage: python -m bench lending_drawdown [--pg URL] [--lines 60] [--seconds 8] [--threads 1,4]
+Usage: python -m bench lending_drawdown [--pg URL] [--lines 60] [--seconds 8] [--threads 1,4] [--processes 1,2]
 
 Set-up (not timed): a fresh database with the demo bank; ``--lines`` verified customers with
 a class II e-account, each with an application submitted (bureau sandbox, admission, rating and
@@ -12,6 +12,10 @@ unit of work on its own lines — line lock, product terms, the admission re-che
 ledger), the limit change and the audit records — as self payment into the e-account and as
 entrusted payment (clearing sandbox). Baseline in the same run on the same database: bare
 ``ledger.service.transfer`` between the same e-accounts (one two-line posting with its audit).
+
+``--processes N`` (N > 1) runs the clients in N worker processes, as a server runs N workers,
+each with ``--threads`` threads on its own share of the lines; each process warms up (its own
+statements prepared, decisions compiled) before a common start. Rates are the sum over processes.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ PAYEE = "6222020000000015"
 
 
 def _args(argv: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {"pg": DEFAULT_PG, "lines": 60, "seconds": 8.0, "threads": [1, 4]}
+    out: dict[str, Any] = {"pg": DEFAULT_PG, "lines": 60, "seconds": 8.0, "threads": [1, 4], "processes": [1, 2]}
     if "-h" in argv or "--help" in argv:  # print the usage and leave docs/benchmarks.md alone
         print(__doc__)
         raise SystemExit(0)
@@ -44,6 +48,8 @@ def _args(argv: list[str]) -> dict[str, Any]:
             out["seconds"] = float(next(it))
         elif a == "--threads":
             out["threads"] = [int(x) for x in next(it).split(",")]
+        elif a == "--processes":
+            out["processes"] = [int(x) for x in next(it).split(",")]
     return out
 
 
@@ -88,23 +94,51 @@ def _prepare(url: str, n_lines: int) -> tuple[Any, list[dict[str, Any]]]:
     return db, lines
 
 
-def _run(db: Any, lines: list[dict[str, Any]], threads: int, seconds: float, op: Any) -> tuple[int, list[float], int]:
+def draw_self(s: Any, actor: Any, item: dict[str, Any], i: int) -> None:
+    from zhanye.lending.origination import service
+
+    service.create_drawdown(s, actor=actor, line_id=item["line_id"], amount_fen=100_000, term_months=6,
+                            method="interest_first", request_key=f"bench:{uuid.uuid4().hex}")
+
+
+def draw_entrusted(s: Any, actor: Any, item: dict[str, Any], i: int) -> None:
+    from zhanye.lending.origination import service
+
+    service.create_drawdown(s, actor=actor, line_id=item["line_id"], amount_fen=100_000, term_months=6,
+                            method="equal_installment", request_key=f"bench:{uuid.uuid4().hex}",
+                            payee_name="长春农资有限公司", payee_account=PAYEE)
+
+
+def transfer(s: Any, actor: Any, item: dict[str, Any], i: int) -> None:
+    from zhanye.ledger import service as ledger
+
+    ledger.transfer(s, actor=actor, from_account_id=item["a"], to_account_id=item["b"], amount_fen=100,
+                    customer_initiated=False)
+
+
+OPS = {"drawdown, self payment": draw_self, "drawdown, entrusted payment": draw_entrusted,
+       "baseline: ledger.transfer": transfer}
+
+
+def _run(db: Any, lines: list[dict[str, Any]], threads: int, seconds: float, op: Any,
+         start: Any = None) -> tuple[float, list[float], int]:
     """Run ``op(session, actor, item, i)`` in ``threads`` threads for ``seconds``; each thread owns a
-    slice of ``lines``. Returns (done, latencies in ms, errors)."""
+    slice of ``lines``. ``start`` (optional) is waited on by the threads before they begin.
+    Returns (done per second, latencies in ms, errors)."""
     from tests.integration.origination.helpers import principal
 
     with db.unit_of_work(write=False) as s:
         actor = principal(s, "manager1")
     done, errors, lat = [0], [0], []
     lock = threading.Lock()
-    stop = time.perf_counter() + seconds
-    barrier = threading.Barrier(threads)
+    barrier = threading.Barrier(threads + 1)
+    stop = [0.0]
 
     def worker(k: int) -> None:
         mine = lines[k::threads]
         i, local, bad, times = 0, 0, 0, []
         barrier.wait()
-        while time.perf_counter() < stop:
+        while time.perf_counter() < stop[0]:
             item = mine[i % len(mine)]
             t0 = time.perf_counter()
             try:
@@ -121,13 +155,53 @@ def _run(db: Any, lines: list[dict[str, Any]], threads: int, seconds: float, op:
             lat.extend(times)
 
     ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
-    started = time.perf_counter()
     for t in ts:
         t.start()
+    if start is not None:
+        start.wait()
+    started = time.perf_counter()
+    stop[0] = started + seconds
+    barrier.wait()
     for t in ts:
         t.join()
     elapsed = time.perf_counter() - started
-    return int(done[0] / elapsed), lat, errors[0]
+    return done[0] / elapsed, lat, errors[0]
+
+
+def _child(url: str, items: list[dict[str, Any]], threads: int, seconds: float, label: str, start: Any,
+           out: Any) -> None:
+    """One worker process: its own pool, a warm-up on its own items, then the timed run."""
+    os.environ["ZHANYE_LOG_LEVEL"] = "WARNING"
+    from zhanye.core.db import Database
+
+    db = Database(url, pool_size=threads + 2)
+    try:
+        _run(db, items, threads, 1.0, OPS[label])  # warm-up: statements prepared, decisions compiled
+        out.put(_run(db, items, threads, seconds, OPS[label], start))
+    except BaseException as exc:  # reported to the parent
+        out.put(exc)
+        raise
+    finally:
+        db.dispose()
+
+
+def _run_processes(url: str, items: list[dict[str, Any]], processes: int, threads: int, seconds: float,
+                   label: str) -> tuple[float, list[float], int]:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # no connection of this process crosses a fork
+    start, out = ctx.Barrier(processes), ctx.Queue()
+    procs = [ctx.Process(target=_child, args=(url, items[k::processes], threads, seconds, label, start, out))
+             for k in range(processes)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=seconds + 300) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    return sum(r[0] for r in results), [x for r in results for x in r[1]], sum(r[2] for r in results)
 
 
 def main(argv: list[str]) -> str:
@@ -137,9 +211,6 @@ def main(argv: list[str]) -> str:
     from tests.conftest import create_pg_database, drop_pg_database
 
     from bench.common import header, median, percentile
-    from zhanye.ledger import service as ledger
-    from zhanye.lending.origination import service
-
     test_conf.PG_URL = args["pg"]  # in case it was imported before the variable was set
 
     url = create_pg_database()
@@ -149,29 +220,19 @@ def main(argv: list[str]) -> str:
         db, lines = _prepare(url, args["lines"])
         setup_s = time.perf_counter() - t0
 
-        def draw_self(s: Any, actor: Any, item: dict[str, Any], i: int) -> None:
-            service.create_drawdown(s, actor=actor, line_id=item["line_id"], amount_fen=100_000, term_months=6,
-                                    method="interest_first", request_key=f"bench:{uuid.uuid4().hex}")
-
-        def draw_entrusted(s: Any, actor: Any, item: dict[str, Any], i: int) -> None:
-            service.create_drawdown(s, actor=actor, line_id=item["line_id"], amount_fen=100_000, term_months=6,
-                                    method="equal_installment", request_key=f"bench:{uuid.uuid4().hex}",
-                                    payee_name="长春农资有限公司", payee_account=PAYEE)
-
         pairs = [{"a": lines[k]["account_id"], "b": lines[(k + 1) % len(lines)]["account_id"]}
                  for k in range(len(lines))]
 
-        def transfer(s: Any, actor: Any, item: dict[str, Any], i: int) -> None:
-            ledger.transfer(s, actor=actor, from_account_id=item["a"], to_account_id=item["b"], amount_fen=100,
-                            customer_initiated=False)
-
         rows = []
-        for threads in args["threads"]:
-            for label, op, items in (("drawdown, self payment", draw_self, lines),
-                                     ("drawdown, entrusted payment", draw_entrusted, lines),
-                                     ("baseline: ledger.transfer", transfer, pairs)):
-                rate, lat, errs = _run(db, items, threads, args["seconds"], op)
-                rows.append((label, threads, rate, median(lat), percentile(lat, 95), errs))
+        for procs in args["processes"]:
+            for threads in args["threads"]:
+                for label in OPS:
+                    items = pairs if label.startswith("baseline") else lines
+                    if procs == 1:
+                        rate, lat, errs = _run(db, items, threads, args["seconds"], OPS[label])
+                    else:
+                        rate, lat, errs = _run_processes(url, items, procs, threads, args["seconds"], label)
+                    rows.append((label, procs, threads, int(rate), median(lat), percentile(lat, 95), errs))
         from zhanye.core import audit
         from zhanye.ledger.check import check_ledger
 
@@ -182,17 +243,18 @@ def main(argv: list[str]) -> str:
         if db is not None:
             db.dispose()
         drop_pg_database(url)
-    base = {t: r for (label, t, r, *_rest) in rows if label.startswith("baseline")}
+    base = {(p, t): r for (label, p, t, r, *_rest) in rows if label.startswith("baseline")}
     out = [header("Lending drawdowns (origination service, PostgreSQL)"),
            f"{args['lines']} signed revolving lines (set-up {setup_s:.0f} s: customers, e-accounts, applications "
            f"with bureau + 3 decisions, line contracts signed). Each drawdown: 1,000 yuan, its own transaction: "
            f"line lock, admission re-check decision (recorded), servicing.open_loan (schedule, installments, "
            f"disbursement entry), limit change, audit. {args['seconds']:g} s per measurement. Target 200/s.\n",
-           "| operation | threads | per second | p50 ms | p95 ms | errors | vs baseline |",
-           "|---|---:|---:|---:|---:|---:|---:|"]
-    for label, threads, rate, p50, p95, errs in rows:
-        ratio = f"{rate / base[threads]:.0%}" if base.get(threads) and not label.startswith("baseline") else ""
-        out.append(f"| {label} | {threads} | {rate} | {p50:.1f} | {p95:.1f} | {errs} | {ratio} |")
+           "| operation | processes | threads each | per second | p50 ms | p95 ms | errors | vs baseline |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, procs, threads, rate, p50, p95, errs in rows:
+        b = base.get((procs, threads))
+        ratio = f"{rate / b:.0%}" if b and not label.startswith("baseline") else ""
+        out.append(f"| {label} | {procs} | {threads} | {rate} | {p50:.1f} | {p95:.1f} | {errs} | {ratio} |")
     out.append(f"\nLedger check after the run: {'passes' if ok else 'FAILS'}. Audit chain (`zhanye audit verify`): "
                + (f"intact, {chain.checked:,} records." if chain.ok
                   else f"BROKEN at record {chain.broken_id}: {chain.reason}."))

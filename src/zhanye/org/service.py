@@ -656,9 +656,13 @@ def resolve_token_on(conn: Session | Connection, token: str) -> TokenRead:
 
 async def resolve_token_async(db: Any, token: str) -> TokenRead:
     """``resolve_token_on`` on PostgreSQL with the statement awaited on the running event loop
-    (``Database.async_reads``), so that the loop serves other requests while it waits."""
+    (``Database.async_reads``), so that the loop serves other requests while it waits; when all
+    its connections are busy, the blocking way."""
     sql, constants = _token_sql()
     rows = await db.async_reads.fetch(sql, constants | {"digest": security.token_hash(token)})
+    if rows is None:
+        with db.read_connection() as conn:
+            return resolve_token_on(conn, token)
     return _token_read(rows[0] if rows else None, db.read_connection, db.read_pool)
 
 

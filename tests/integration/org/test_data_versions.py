@@ -72,3 +72,26 @@ def test_the_token_lookup_reads_the_version(demo_db) -> None:  # type: ignore[no
     assert read.org_version == _version(demo_db)
     with demo_db.read_connection() as conn:
         assert service.resolve_token_on(conn, "no-such-token") == (None, None, None)
+
+
+def test_the_awaited_token_lookup_reads_the_same(demo_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: the look-up awaited on the event loop answers as the blocking one, and reads
+    the blocking way when all its connections are busy."""
+    if demo_db.is_sqlite:
+        pytest.skip("PostgreSQL: reads awaited on the event loop")
+    import asyncio
+
+    token, digest = security.new_token()
+    with demo_db.unit_of_work() as s:
+        admin = service.find_staff_by_username(s, "admin")
+        s.add(StaffSession(token_hash=digest, staff_id=admin.id, kind="bearer",
+                           expires_at=utcnow() + dt.timedelta(hours=1)))
+    with demo_db.read_connection() as conn:
+        blocking = service.resolve_token_on(conn, token)
+    assert asyncio.run(service.resolve_token_async(demo_db, token)) == blocking
+    async def all_busy(sql: str, params: dict) -> None:  # type: ignore[type-arg]
+        return None
+
+    monkeypatch.setattr(demo_db.async_reads, "fetch", all_busy)
+    assert asyncio.run(service.resolve_token_async(demo_db, token)) == blocking
+    assert asyncio.run(service.resolve_token_async(demo_db, "no-such-token")) == (None, None, None)

@@ -71,9 +71,9 @@ def test_async_reads_run_side_by_side(empty_db) -> None:  # type: ignore[no-unty
     """Statements awaited together run on their own connections, at the same time: four sleeps of
     0.3 s take well under their 1.2 s sum."""
     _pg_only(empty_db)
-    reads = AsyncReads(empty_db.url, max_idle=2)
+    reads = AsyncReads(empty_db.url, size=4)
 
-    async def run() -> list[list[tuple[object, ...]]]:
+    async def run() -> list[list[tuple[object, ...]] | None]:
         return await asyncio.gather(*[reads.fetch("SELECT pg_backend_pid() FROM pg_sleep(0.3)", {})
                                       for _ in range(4)])
 
@@ -83,8 +83,26 @@ def test_async_reads_run_side_by_side(empty_db) -> None:  # type: ignore[no-unty
         t0 = time.perf_counter()
         rows = asyncio.run(run())
         assert time.perf_counter() - t0 < 1.0
-        assert len({r[0][0] for r in rows}) == 4
-        assert len(reads._idle) == 2  # beyond max_idle they were closed  # noqa: SLF001
+        assert len({r[0][0] for r in rows if r}) == 4
+        assert len(reads._idle) == 4  # noqa: SLF001
+    finally:
+        reads.close()
+
+
+def test_async_reads_answer_none_when_all_are_busy(empty_db) -> None:  # type: ignore[no-untyped-def]
+    """At most ``size`` connections: a statement beyond them gets None (its caller reads the
+    blocking way) instead of opening more or queueing."""
+    _pg_only(empty_db)
+    reads = AsyncReads(empty_db.url, size=2)
+
+    async def run() -> list[list[tuple[object, ...]] | None]:
+        return await asyncio.gather(*[reads.fetch("SELECT 1 FROM pg_sleep(0.2)", {}) for _ in range(3)])
+
+    try:
+        out = asyncio.run(run())
+        assert sorted(map(str, out)) == sorted(["[(1,)]", "[(1,)]", "None"])
+        assert len(reads._idle) == 2 and reads._busy == 0  # noqa: SLF001
+        assert asyncio.run(reads.fetch("SELECT 2", {})) == [(2,)]  # free again
     finally:
         reads.close()
 
