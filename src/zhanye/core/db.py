@@ -80,9 +80,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get("zhanye_write"):
+        options = conn.get_execution_options()
+        if options.get("zhanye_write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        elif not options.get("zhanye_autocommit"):
             conn.exec_driver_sql("BEGIN")
 
 
@@ -109,7 +110,10 @@ class Database:
         # own engine and pool, whose connections are opened in autocommit and stay so (an
         # engine's execution option would switch each connection on checkout and back on checkin:
         # a tenth of the CPU of a request that only looks up its token)
-        self._autocommit_engine = (self.engine if self.engine.dialect.name == "sqlite"
+        # On SQLite no BEGIN is sent for them (the driver's connection is in autocommit: each
+        # statement is its own read transaction) and the ROLLBACK on return finds nothing to do.
+        self._autocommit_engine = (self.engine.execution_options(zhanye_autocommit=True)
+                                   if self.engine.dialect.name == "sqlite"
                                    else create_engine(url, **kwargs, isolation_level="AUTOCOMMIT"))
         # PostgreSQL: the token look-up of every request, awaited on the event loop
         self.async_reads = None if self.engine.dialect.name == "sqlite" else AsyncReads(url)
@@ -149,7 +153,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self._autocommit_engine is not self.engine:
+        if self._autocommit_engine.pool is not self.engine.pool:
             self._autocommit_engine.dispose()
         if self.async_reads is not None:
             self.async_reads.close()
