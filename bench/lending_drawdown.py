@@ -158,7 +158,7 @@ def _run(db: Any, lines: list[dict[str, Any]], threads: int, seconds: float, op:
     for t in ts:
         t.start()
     if start is not None:
-        start.wait()
+        start.wait(timeout=300)  # every process warmed up (a broken barrier raises in all of them)
     started = time.perf_counter()
     stop[0] = started + seconds
     barrier.wait()
@@ -178,7 +178,8 @@ def _child(url: str, items: list[dict[str, Any]], threads: int, seconds: float, 
     try:
         _run(db, items, threads, 1.0, OPS[label])  # warm-up: statements prepared, decisions compiled
         out.put(_run(db, items, threads, seconds, OPS[label], start))
-    except BaseException as exc:  # reported to the parent
+    except BaseException as exc:  # reported to the parent; the others stop waiting for this one
+        start.abort()
         out.put(exc)
         raise
     finally:
@@ -191,13 +192,17 @@ def _run_processes(url: str, items: list[dict[str, Any]], processes: int, thread
 
     ctx = multiprocessing.get_context("spawn")  # no connection of this process crosses a fork
     start, out = ctx.Barrier(processes), ctx.Queue()
-    procs = [ctx.Process(target=_child, args=(url, items[k::processes], threads, seconds, label, start, out))
-             for k in range(processes)]
+    procs = [ctx.Process(target=_child, args=(url, items[k::processes], threads, seconds, label, start, out),
+                         daemon=True) for k in range(processes)]
     for p in procs:
         p.start()
-    results = [out.get(timeout=seconds + 300) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
+    try:
+        results = [out.get(timeout=seconds + 600) for _ in procs]
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.terminate()
     for r in results:
         if isinstance(r, BaseException):
             raise r

@@ -112,9 +112,13 @@ class Database:
         # a tenth of the CPU of a request that only looks up its token)
         # On SQLite no BEGIN is sent for them (the driver's connection is in autocommit: each
         # statement is its own read transaction) and the ROLLBACK on return finds nothing to do.
+        # On PostgreSQL a small pool: the token look-up is awaited (``async_reads``); single
+        # reads of handlers and the look-ups beyond the async connections come here. A process
+        # opens at most pool_size + 20 + 10 + 8 connections (main, reads, async reads).
         self._autocommit_engine = (self.engine.execution_options(zhanye_autocommit=True)
                                    if self.engine.dialect.name == "sqlite"
-                                   else create_engine(url, **kwargs, isolation_level="AUTOCOMMIT"))
+                                   else create_engine(url, **{**kwargs, "pool_size": 5, "max_overflow": 5},
+                                                      isolation_level="AUTOCOMMIT"))
         # PostgreSQL: the token look-up of every request, awaited on the event loop
         self.async_reads = None if self.engine.dialect.name == "sqlite" else AsyncReads(url)
         self._read = sessionmaker(self.engine, expire_on_commit=False)

@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -75,10 +74,3 @@ def read(request: Request, action: Callable[[Session], Any]) -> JSONBody:
     with db.unit_of_work(write=False) as session:
         return JSONBody(action(session))
 
-
-def read_statement(request: Request, action: Callable[[Connection], Any]) -> JSONBody:
-    """``read`` for an action that reads with one statement (on PostgreSQL then no BEGIN and
-    ROLLBACK round trips around it: ``Database.read_connection``)."""
-    db: Database = request.app.state.db
-    with db.read_connection() as conn:
-        return JSONBody(action(conn))

@@ -33,23 +33,36 @@ def test_service_changes_raise_the_version(demo_db, system, uniq) -> None:  # ty
     assert _version(demo_db) > v2
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE org_staff SET display_name = display_name WHERE username = 'admin'",
-    "UPDATE org_institution SET name = name WHERE parent_id IS NULL",
-    "DELETE FROM org_staff_role WHERE role_code = 'no-such-role'",  # even a change of no row
-])
-def test_any_sql_raises_the_version(demo_db, statement: str) -> None:  # type: ignore[no-untyped-def]
-    """Another process, a script or a console: the trigger runs whatever issued the change. (On
-    SQLite, whose triggers are per row, a statement that touches no row raises nothing; that is
-    no change either.)"""
-    v0 = _version(demo_db)
+@pytest.fixture()
+def own_staff(demo_db, system, uniq) -> int:  # type: ignore[no-untyped-def]
     with demo_db.unit_of_work() as s:
-        s.execute(text(statement))
-    after = _version(demo_db)
-    if "no-such-role" in statement and demo_db.engine.dialect.name == "sqlite":
-        assert after == v0
-    else:
-        assert after > v0
+        staff, _ = service.create_staff(s, system, username=f"dvsql{uniq}", display_name="版本",
+                                        institution_id=system.institution_id, roles=["auditor"])
+        return staff.id
+
+
+@pytest.mark.parametrize("statements", [
+    ["UPDATE org_staff SET display_name = 'x' WHERE id = :sid"],
+    ["UPDATE org_institution SET name = name WHERE parent_id IS NULL"],
+    ["INSERT INTO org_staff_role (staff_id, role_code) VALUES (:sid, 'executive')"],
+    ["UPDATE org_staff_role SET role_code = 'risk_manager' WHERE staff_id = :sid"],
+    ["DELETE FROM org_staff_role WHERE staff_id = :sid"],
+    ["DELETE FROM org_staff_role WHERE staff_id = :sid", "DELETE FROM org_staff WHERE id = :sid"],
+    ["DELETE FROM org_staff_role WHERE role_code = 'no-such-role'"],  # a change of no row
+])
+def test_any_sql_raises_the_version(demo_db, own_staff: int, statements: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Another process, a script or a console: the trigger runs whatever issued the change, on
+    each of the three tables and for each kind of change. (On SQLite, whose triggers are per row,
+    a statement that touches no row raises nothing; that is no change either.)"""
+    for statement in statements:
+        v0 = _version(demo_db)
+        with demo_db.unit_of_work() as s:
+            s.execute(text(statement), {"sid": own_staff} if ":sid" in statement else {})
+        after = _version(demo_db)
+        if "no-such-role" in statement and demo_db.engine.dialect.name == "sqlite":
+            assert after == v0
+        else:
+            assert after > v0, statement
 
 
 def test_a_rolled_back_change_leaves_the_version(demo_db) -> None:  # type: ignore[no-untyped-def]
