@@ -14,12 +14,35 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import Connection, ScalarSelect, bindparam, select, text
 
 from zhanye.core.models import DataVersion
 
 ORG = "org"  # org_staff, org_staff_role, org_institution
 GROUPS = {ORG: ("org_staff", "org_staff_role", "org_institution")}
+
+
+def trigger_names(name: str, dialect: str) -> list[str]:
+    """The triggers that raise the group's version (as the migration names them)."""
+    tables = GROUPS[name]
+    if dialect == "sqlite":
+        return [f"zy_ver_{t}_{ev}" for t in tables for ev in ("insert", "update", "delete")]
+    return [f"zy_ver_{t}" for t in tables]
+
+
+def triggers_in_place(conn: Connection, name: str) -> bool:
+    """Whether every trigger of the group exists (and, on PostgreSQL, is enabled). A migration
+    that rebuilds one of the tables on SQLite, or a restore without triggers, loses them; a cache
+    checked against the version must then not be used."""
+    names = trigger_names(name, conn.dialect.name)
+    if conn.dialect.name == "sqlite":
+        found = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN :names")
+                             .bindparams(bindparam("names", expanding=True)), {"names": names}).scalars()
+    else:
+        found = conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
+                                  "AND tgname IN :names").bindparams(bindparam("names", expanding=True)),
+                             {"names": names}).scalars()
+    return set(found) == set(names)
 
 
 def version_subquery(name: str) -> ScalarSelect[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -9,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zhanye.core import audit
+from zhanye.core import audit, data_version
 from zhanye.core.calendar import get_business_date
 from zhanye.core.context import Principal
 from zhanye.core.data_version import VersionedCache
@@ -25,6 +26,7 @@ from zhanye.web.deps import public, require, token_from_request
 from zhanye.web.jsonout import json_bytes
 
 router = APIRouter(prefix="/api/v1", tags=["org"])
+log = logging.getLogger("zhanye.org")
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
@@ -159,7 +161,7 @@ async def api_list_staff(request: Request, q: Annotated[str | None, Query(max_le
     cache = _staff_list_cache(request)
     key = (principal.scope_ids, q, institution_id, role, status, page, page_size)
     now = utcnow()
-    body = cache.get(key, request_org_version(request), now)
+    body = cache.get(key, request_org_version(request), now) if cache is not None else None
     if body is not None:
         return Response(body, media_type="application/json")
 
@@ -171,15 +173,22 @@ async def api_list_staff(request: Request, q: Annotated[str | None, Query(max_le
                        "page_size": page_size})
     # "locked" turns with the clock: the answer holds until the first lock on the page ends
     ends = [s.locked_until for s in rows if s.locked_until and s.locked_until > now]
-    cache.put(key, version, body, min(ends) if ends else None)
+    if cache is not None:
+        cache.put(key, version, body, min(ends) if ends else None)
     return Response(body, media_type="application/json")
 
 
-def _staff_list_cache(request: Request) -> VersionedCache:
+def _staff_list_cache(request: Request) -> VersionedCache | None:
+    """The app's cache of staff pages, made on first use; None (every page read afresh) when the
+    triggers that raise the org version are not all in place."""
     state = request.app.state
-    cache = getattr(state, "staff_list_cache", None)
-    if cache is None:
-        cache = state.staff_list_cache = VersionedCache(maxsize=128)
+    cache = getattr(state, "staff_list_cache", False)
+    if cache is False:
+        with request.app.state.db.read_connection() as conn:
+            in_place = data_version.triggers_in_place(conn, data_version.ORG)
+        if not in_place:
+            log.warning("org data-version triggers missing: the staff list is not cached")
+        cache = state.staff_list_cache = VersionedCache(maxsize=128) if in_place else None
     return cache
 
 

@@ -108,3 +108,44 @@ def test_the_awaited_token_lookup_reads_the_same(demo_db, monkeypatch) -> None: 
     monkeypatch.setattr(demo_db.async_reads, "fetch", all_busy)
     assert asyncio.run(service.resolve_token_async(demo_db, token)) == blocking
     assert asyncio.run(service.resolve_token_async(demo_db, "no-such-token")) == (None, None, None)
+
+
+def test_missing_triggers_are_noticed(empty_db) -> None:  # type: ignore[no-untyped-def]
+    """A rebuilt table (SQLite batch migration) or a restore without triggers loses them: the
+    check the staff list's cache makes before it is used says so."""
+    from zhanye.core import data_version
+
+    with empty_db.read_connection() as conn:
+        assert data_version.triggers_in_place(conn, data_version.ORG)
+    name = data_version.trigger_names(data_version.ORG, empty_db.dialect)[-1]
+    with empty_db.unit_of_work() as s:
+        if empty_db.is_sqlite:
+            s.execute(text(f"DROP TRIGGER {name}"))
+        else:
+            s.execute(text(f"ALTER TABLE org_institution DISABLE TRIGGER {name}"))
+    with empty_db.read_connection() as conn:
+        assert not data_version.triggers_in_place(conn, data_version.ORG)
+
+
+def test_the_staff_list_is_read_afresh_without_triggers(empty_db) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from tests.conftest import DEMO_PASSWORD, login_headers
+    from zhanye.core import data_version
+    from zhanye.core.config import load_settings
+    from zhanye.demo import ensure_demo
+    from zhanye.web.app import create_app
+
+    ensure_demo(empty_db, password=DEMO_PASSWORD)
+    name = data_version.trigger_names(data_version.ORG, empty_db.dialect)[0]
+    with empty_db.unit_of_work() as s:
+        s.execute(text(f"DROP TRIGGER {name}" if empty_db.is_sqlite else f"DROP TRIGGER {name} ON org_staff"))
+    with TestClient(create_app(load_settings(), database=empty_db)) as client:
+        headers = login_headers(client, "admin", fresh=True)
+        before = client.get("/api/v1/staff?page_size=200", headers=headers).json()
+        assert client.app.state.staff_list_cache is None
+        with empty_db.unit_of_work() as s:  # a change the missing trigger does not count
+            s.execute(text("UPDATE org_staff SET display_name = '无触发器' WHERE username = 'auditor'"))
+        after = client.get("/api/v1/staff?page_size=200", headers=headers).json()
+    assert after != before
+    assert next(r for r in after["items"] if r["username"] == "auditor")["display_name"] == "无触发器"
