@@ -186,6 +186,36 @@ def _child(url: str, items: list[dict[str, Any]], threads: int, seconds: float, 
         db.dispose()
 
 
+def _backend_cpu_s(pids: list[int]) -> float | None:
+    """CPU seconds used so far by these PostgreSQL backends (None when /proc cannot tell)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_per_op(db: Any, items: list[dict[str, Any]], seconds: float, op: Any) -> tuple[float, float | None]:
+    """One thread: this process's CPU ms and its database backends' CPU ms per operation (the
+    backends of this database only: other clients of the server do not count)."""
+    from sqlalchemy import text
+
+    _run(db, items, 1, 0.5, op)  # the pool's connection is open before the backends are listed
+    with db.engine.connect() as conn:
+        pids = [int(p) for p in conn.execute(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )).scalars()] + [int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())]
+    pg0, cpu0 = _backend_cpu_s(pids), time.process_time()
+    rate, _lat, _errs = _run(db, items, 1, seconds, op)
+    cpu, pg1 = time.process_time() - cpu0, _backend_cpu_s(pids)
+    done = max(1.0, rate * seconds)
+    return 1000 * cpu / done, (1000 * (pg1 - pg0) / done if pg0 is not None and pg1 is not None else None)
+
+
 def _run_processes(url: str, items: list[dict[str, Any]], processes: int, threads: int, seconds: float,
                    label: str) -> tuple[float, list[float], int]:
     import multiprocessing
@@ -228,6 +258,8 @@ def main(argv: list[str]) -> str:
         pairs = [{"a": lines[k]["account_id"], "b": lines[(k + 1) % len(lines)]["account_id"]}
                  for k in range(len(lines))]
 
+        budget = {label: _cpu_per_op(db, pairs if label.startswith("baseline") else lines, args["seconds"],
+                                     OPS[label]) for label in OPS}
         rows = []
         for procs in args["processes"]:
             for threads in args["threads"]:
@@ -260,6 +292,15 @@ def main(argv: list[str]) -> str:
         b = base.get((procs, threads))
         ratio = f"{rate / b:.0%}" if b and not label.startswith("baseline") else ""
         out.append(f"| {label} | {procs} | {threads} | {rate} | {p50:.1f} | {p95:.1f} | {errs} | {ratio} |")
+    cores = os.cpu_count() or 1
+    out.append("\nCPU per operation (one thread, measured apart): this process (Python) and its PostgreSQL "
+               "backends, and the rate their sum allows on all of this machine's cores:\n")
+    out.append(f"| operation | Python CPU ms | PostgreSQL CPU ms | ceiling on {cores} cores, per second |")
+    out.append("|---|---:|---:|---:|")
+    for label, (py_ms, pg_ms) in budget.items():
+        total = py_ms + (pg_ms or 0.0)
+        out.append(f"| {label} | {py_ms:.1f} | {'' if pg_ms is None else f'{pg_ms:.1f}'} | "
+                   f"{int(1000 * cores / total) if total else ''} |")
     out.append(f"\nLedger check after the run: {'passes' if ok else 'FAILS'}. Audit chain (`zhanye audit verify`): "
                + (f"intact, {chain.checked:,} records." if chain.ok
                   else f"BROKEN at record {chain.broken_id}: {chain.reason}."))
