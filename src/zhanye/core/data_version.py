@@ -35,13 +35,10 @@ def triggers_in_place(conn: Connection, name: str) -> bool:
     that rebuilds one of the tables on SQLite, or a restore without triggers, loses them; a cache
     checked against the version must then not be used."""
     names = trigger_names(name, conn.dialect.name)
-    if conn.dialect.name == "sqlite":
-        found = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN :names")
-                             .bindparams(bindparam("names", expanding=True)), {"names": names}).scalars()
-    else:
-        found = conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
-                                  "AND tgname IN :names").bindparams(bindparam("names", expanding=True)),
-                             {"names": names}).scalars()
+    sql = ("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN :names"
+           if conn.dialect.name == "sqlite"
+           else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgname IN :names")
+    found = conn.execute(text(sql).bindparams(bindparam("names", expanding=True)), {"names": names}).scalars()
     return set(found) == set(names)
 
 

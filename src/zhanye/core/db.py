@@ -106,20 +106,17 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             _configure_sqlite(self.engine)
         self._write_engine = self.engine.execution_options(zhanye_write=True)
-        # Single-statement reads on PostgreSQL need no BEGIN/ROLLBACK round trips around them. Their
-        # own engine and pool, whose connections are opened in autocommit and stay so (an
-        # engine's execution option would switch each connection on checkout and back on checkin:
-        # a tenth of the CPU of a request that only looks up its token)
-        # On SQLite no BEGIN is sent for them (the driver's connection is in autocommit: each
-        # statement is its own read transaction) and the ROLLBACK on return finds nothing to do.
-        # On PostgreSQL a small pool: the token look-up is awaited (``async_reads``); single
-        # reads of handlers and the look-ups beyond the async connections come here. A process
-        # opens at most pool_size + 20 + 10 + 8 connections (main, reads, async reads).
+        # Single-statement reads (``read_connection``) run in autocommit: no BEGIN and ROLLBACK
+        # around them. On SQLite an option makes the begin listener send no BEGIN. On PostgreSQL
+        # an engine and pool of their own, opened in autocommit (an execution option would switch
+        # each connection on checkout and back on checkin: a tenth of the CPU of a token look-up),
+        # kept small: the token look-up is awaited (``async_reads``), so handlers' single reads and
+        # look-ups beyond the async connections come here. A process opens at most
+        # pool_size + 20 (main) + 10 (reads) + 8 (async reads) connections.
         self._autocommit_engine = (self.engine.execution_options(zhanye_autocommit=True)
                                    if self.engine.dialect.name == "sqlite"
                                    else create_engine(url, **{**kwargs, "pool_size": 5, "max_overflow": 5},
                                                       isolation_level="AUTOCOMMIT"))
-        # PostgreSQL: the token look-up of every request, awaited on the event loop
         self.async_reads = None if self.engine.dialect.name == "sqlite" else AsyncReads(url)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False)

@@ -1,14 +1,11 @@
 """The ``org`` data version: triggers raise it with every change to staff, their roles and
 institutions, whatever makes the change, and the token look-up reads it."""
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import text
 
-from zhanye.core.db import utcnow
-from zhanye.org import security, service
-from zhanye.org.models import StaffSession
+from tests.integration.org.helpers import live_token
+from zhanye.org import service
 
 
 def _version(db) -> int:  # type: ignore[no-untyped-def]
@@ -74,11 +71,7 @@ def test_a_rolled_back_change_leaves_the_version(demo_db) -> None:  # type: igno
 
 
 def test_the_token_lookup_reads_the_version(demo_db) -> None:  # type: ignore[no-untyped-def]
-    token, digest = security.new_token()
-    with demo_db.unit_of_work() as s:
-        admin = service.find_staff_by_username(s, "admin")
-        s.add(StaffSession(token_hash=digest, staff_id=admin.id, kind="bearer",
-                           expires_at=utcnow() + dt.timedelta(hours=1)))
+    token = live_token(demo_db, "admin")
     with demo_db.read_connection() as conn:
         read = service.resolve_token_on(conn, token)
     assert read.principal is not None and read.principal.username == "admin"
@@ -94,11 +87,7 @@ def test_the_awaited_token_lookup_reads_the_same(demo_db, monkeypatch) -> None: 
         pytest.skip("PostgreSQL: reads awaited on the event loop")
     import asyncio
 
-    token, digest = security.new_token()
-    with demo_db.unit_of_work() as s:
-        admin = service.find_staff_by_username(s, "admin")
-        s.add(StaffSession(token_hash=digest, staff_id=admin.id, kind="bearer",
-                           expires_at=utcnow() + dt.timedelta(hours=1)))
+    token = live_token(demo_db, "admin")
     with demo_db.read_connection() as conn:
         blocking = service.resolve_token_on(conn, token)
     assert asyncio.run(service.resolve_token_async(demo_db, token)) == blocking
