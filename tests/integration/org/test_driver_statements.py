@@ -99,22 +99,83 @@ def test_async_reads_run_side_by_side(empty_db) -> None:  # type: ignore[no-unty
         reads.close()
 
 
-def test_async_reads_answer_none_when_all_are_busy(empty_db) -> None:  # type: ignore[no-untyped-def]
-    """At most ``size`` connections: a statement beyond them gets None (its caller reads the
-    blocking way) instead of opening more or queueing."""
+def test_async_reads_wait_in_line_when_all_are_busy(empty_db) -> None:  # type: ignore[no-untyped-def]
+    """At most ``size`` connections: a statement beyond them waits on the loop for one to come
+    back (handed to it directly) instead of opening more."""
     _pg_only(empty_db)
     reads = AsyncReads(empty_db.url, size=2)
+    sql = "SELECT pg_backend_pid(), clock_timestamp() FROM pg_sleep(0.2)"
 
     async def run() -> list[list[tuple[object, ...]] | None]:
-        return await asyncio.gather(*[reads.fetch("SELECT 1 FROM pg_sleep(0.2)", {}) for _ in range(3)])
+        return await asyncio.gather(*[reads.fetch(sql, {}) for _ in range(5)])
+
+    try:
+        rows = [r[0] for r in asyncio.run(run()) if r]
+        assert len(rows) == 5 and len({r[0] for r in rows}) == 2  # five statements on two connections
+        assert len(reads._idle) == 2 and reads._busy == 0 and not reads._waiters  # noqa: SLF001
+    finally:
+        reads.close()
+
+
+def test_async_reads_answer_none_when_the_wait_runs_out(empty_db) -> None:  # type: ignore[no-untyped-def]
+    """Beyond ``wait_s`` in line the caller reads the blocking way; the line is left, and the
+    connections all come back."""
+    _pg_only(empty_db)
+    reads = AsyncReads(empty_db.url, size=2, wait_s=0.05)
+
+    async def run() -> list[list[tuple[object, ...]] | None]:
+        return await asyncio.gather(*[reads.fetch("SELECT 1 FROM pg_sleep(0.3)", {}) for _ in range(3)])
 
     try:
         out = asyncio.run(run())
         assert sorted(map(str, out)) == sorted(["[(1,)]", "[(1,)]", "None"])
-        assert len(reads._idle) == 2 and reads._busy == 0  # noqa: SLF001
+        assert len(reads._idle) == 2 and reads._busy == 0 and not reads._waiters  # noqa: SLF001
         assert asyncio.run(reads.fetch("SELECT 2", {})) == [(2,)]  # free again
     finally:
         reads.close()
+
+
+def test_a_waiter_cancelled_in_line_loses_no_connection(empty_db) -> None:  # type: ignore[no-untyped-def]
+    """A request cancelled (its client gone) while in line: the connection goes to the next one
+    in line and nothing stays counted as busy."""
+    _pg_only(empty_db)
+    reads = AsyncReads(empty_db.url, size=1)
+
+    async def run() -> list[tuple[object, ...]] | None:
+        first = asyncio.ensure_future(reads.fetch("SELECT 1 FROM pg_sleep(0.2)", {}))
+        await asyncio.sleep(0.05)
+        gone = asyncio.ensure_future(reads.fetch("SELECT 2", {}))
+        await asyncio.sleep(0.01)
+        later = asyncio.ensure_future(reads.fetch("SELECT 3", {}))
+        await asyncio.sleep(0.01)
+        assert len(reads._waiters) == 2  # noqa: SLF001
+        gone.cancel()
+        assert await first == [(1,)]
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        return await later
+
+    try:
+        assert asyncio.run(run()) == [(3,)]
+        assert len(reads._idle) == 1 and reads._busy == 0 and not reads._waiters  # noqa: SLF001
+    finally:
+        reads.close()
+
+
+def test_close_sends_those_in_line_the_blocking_way(empty_db) -> None:  # type: ignore[no-untyped-def]
+    _pg_only(empty_db)
+    reads = AsyncReads(empty_db.url, size=1)
+
+    async def run() -> tuple[object, object]:
+        first = asyncio.ensure_future(reads.fetch("SELECT 1 FROM pg_sleep(0.2)", {}))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.ensure_future(reads.fetch("SELECT 2", {}))
+        await asyncio.sleep(0.01)
+        reads.close()
+        return await first, await waiting
+
+    assert asyncio.run(run()) == ([(1,)], None)
+    assert reads._idle == [] and reads._busy == 0  # noqa: SLF001
 
 
 def test_async_reads_after_errors_and_a_dropped_connection(empty_db) -> None:  # type: ignore[no-untyped-def]
