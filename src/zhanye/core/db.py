@@ -24,6 +24,7 @@ from sqlalchemy.types import TypeDecorator
 
 from zhanye.core.async_reads import AsyncReads
 from zhanye.core.config import ensure_sqlite_dir
+from zhanye.core.sqlite_reads import SqliteReads
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -118,6 +119,7 @@ class Database:
                                    else create_engine(url, **{**kwargs, "pool_size": 5, "max_overflow": 5},
                                                       isolation_level="AUTOCOMMIT"))
         self.async_reads = None if self.engine.dialect.name == "sqlite" else AsyncReads(url)
+        self.sqlite_reads = SqliteReads(url) if self.engine.dialect.name == "sqlite" else None
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False)
 
@@ -158,6 +160,8 @@ class Database:
             self._autocommit_engine.dispose()
         if self.async_reads is not None:
             self.async_reads.close()
+        if self.sqlite_reads is not None:
+            self.sqlite_reads.close()
 
     @property
     def read_pool(self) -> Any:

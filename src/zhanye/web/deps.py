@@ -57,8 +57,7 @@ async def _load_principal(request: Request) -> Principal:
     if db.async_reads is not None:  # PostgreSQL: the loop serves other requests while this one waits
         principal, business_date, org_version = await org_service.resolve_token_async(db, token)
     else:
-        with db.read_connection() as conn:
-            principal, business_date, org_version = org_service.resolve_token_on(conn, token)
+        principal, business_date, org_version = org_service.resolve_token_sqlite(db, token)
     if principal is None:
         raise Unauthenticated("登录已失效，请重新登录", "The session has expired; please log in again")
     header_device = request.headers.get("x-device-id")

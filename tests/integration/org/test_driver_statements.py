@@ -264,3 +264,81 @@ def test_async_reads_renew_old_connections(empty_db) -> None:  # type: ignore[no
         assert len(asyncio.run(run())) == 3
     finally:
         reads.close()
+
+
+def _sqlite_only(db) -> None:  # type: ignore[no-untyped-def]
+    if not db.is_sqlite:
+        pytest.skip("SQLite: the token look-up on a plain sqlite3 connection")
+
+
+def test_sqlite_reads_answer_what_the_engine_answers(demo_db) -> None:  # type: ignore[no-untyped-def]
+    """Same row, same Python types (SQLAlchemy's result processors); a revocation committed
+    after a read shows in the next one; unknown token: no row."""
+    _sqlite_only(demo_db)
+    from sqlalchemy import update
+
+    from tests.integration.org.helpers import live_token
+    from zhanye.core.db import utcnow
+    from zhanye.org import security, service
+    from zhanye.org.models import StaffSession
+
+    token = live_token(demo_db, "admin")
+    digest = security.token_hash(token)
+    with demo_db.read_connection() as conn:
+        expected = tuple(conn.execute(service._token_query(), {"digest": digest}).first())  # noqa: SLF001
+    statement = service._token_sqlite(demo_db.engine.dialect)  # noqa: SLF001
+    assert demo_db.sqlite_reads.fetch(statement, {"digest": digest}) == [expected]
+    assert [type(v) for v in demo_db.sqlite_reads.fetch(statement, {"digest": digest})[0]] == \
+        [type(v) for v in expected]
+    assert service.resolve_token_sqlite(demo_db, token).principal.username == "admin"
+    with demo_db.unit_of_work() as s:
+        s.execute(update(StaffSession).where(StaffSession.token_hash == digest).values(revoked_at=utcnow()))
+    assert service.resolve_token_sqlite(demo_db, token).principal is None
+    assert demo_db.sqlite_reads.fetch(statement, {"digest": "0" * 64}) == []
+
+
+def test_sqlite_reads_keep_a_connection_per_thread(empty_db) -> None:  # type: ignore[no-untyped-def]
+    """Each thread its own connection, reused; those of ended threads are closed when another
+    opens; after close no thread reads this way."""
+    _sqlite_only(empty_db)
+    import threading
+
+    from sqlalchemy import literal_column, select
+
+    from zhanye.core.sqlite_reads import SqliteReads, SqliteStatement
+
+    reads = SqliteReads(empty_db.url)
+    statement = SqliteStatement(select(literal_column("1")), empty_db.engine.dialect)
+    assert reads.fetch(statement, {}) == [(1,)] and reads.fetch(statement, {}) == [(1,)]
+    here = reads._local.conn  # noqa: SLF001
+    seen = []
+
+    def other() -> None:
+        seen.append(reads.fetch(statement, {}))
+        seen.append(reads._local.conn)  # noqa: SLF001
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert seen[0] == [(1,)] and seen[1] is not here
+    t2 = threading.Thread(target=other)
+    t2.start()
+    t2.join()
+    assert len(reads._open) == 2  # the first thread's connection was closed  # noqa: SLF001
+    with pytest.raises(Exception, match="closed"):
+        seen[1].execute("SELECT 1")
+    reads.close()
+    assert reads.fetch(statement, {}) is None
+    with pytest.raises(Exception, match="closed"):
+        here.execute("SELECT 1")
+
+
+def test_sqlite_reads_have_no_fast_path_in_memory() -> None:
+    from sqlalchemy import literal_column, select
+    from sqlalchemy.dialects import sqlite
+
+    from zhanye.core.sqlite_reads import SqliteReads, SqliteStatement
+
+    statement = SqliteStatement(select(literal_column("1")), sqlite.dialect())
+    assert SqliteReads("sqlite://").fetch(statement, {}) is None
+    assert SqliteReads("sqlite:///:memory:").fetch(statement, {}) is None
