@@ -21,6 +21,7 @@ import weakref
 from typing import Any
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 
 class SqliteStatement:
@@ -61,7 +62,10 @@ class SqliteReads:
         conn = self._connection()
         if conn is None:
             return None
-        rows = conn.execute(statement.sql, statement.args(params)).fetchall()
+        try:
+            rows = conn.execute(statement.sql, statement.args(params)).fetchall()
+        except sqlite3.Error as exc:  # as SQLAlchemy raises it through an engine (locked: OperationalError)
+            raise DBAPIError.instance(statement.sql, params, exc, sqlite3.Error) from exc
         return [statement.convert(row) for row in rows]
 
     def _connection(self) -> sqlite3.Connection | None:

@@ -303,13 +303,16 @@ def test_sqlite_reads_keep_a_connection_per_thread(empty_db) -> None:  # type: i
     _sqlite_only(empty_db)
     import threading
 
-    from sqlalchemy import literal_column, select
+    from sqlalchemy import literal_column, select, text
 
     from zhanye.core.sqlite_reads import SqliteReads, SqliteStatement
 
     reads = SqliteReads(empty_db.url)
     statement = SqliteStatement(select(literal_column("1")), empty_db.engine.dialect)
     assert reads.fetch(statement, {}) == [(1,)] and reads.fetch(statement, {}) == [(1,)]
+    with pytest.raises(OperationalError):  # SQLAlchemy's error, as through an engine
+        reads.fetch(SqliteStatement(select(literal_column("x")).select_from(text("no_such_table")),
+                                    empty_db.engine.dialect), {})
     here = reads._local.conn  # noqa: SLF001
     seen = []
 
