@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from zhanye.web.deps import business_date as request_business_date
 from zhanye.web.deps import org_version as request_org_version
 from zhanye.web.deps import public, require, token_from_request
 from zhanye.web.jsonout import json_bytes
+from zhanye.web.query import QueryModel
 
 router = APIRouter(prefix="/api/v1", tags=["org"])
 log = logging.getLogger("zhanye.org")
@@ -148,14 +150,25 @@ def api_close_institution(institution_id: int, request: Request,
 
 # --- staff ---------------------------------------------------------------------------------
 
-@router.get("/staff")
-async def api_list_staff(request: Request, q: Annotated[str | None, Query(max_length=64)] = None,
-                   institution_id: int | None = None,
-                   role: Annotated[str | None, Query(max_length=32)] = None,
-                   status: Annotated[str | None, Query(pattern="^(active|disabled)$")] = None,
-                   page: Annotated[int, Query(ge=1, le=100000)] = 1,
-                   page_size: Annotated[int, Query(ge=1, le=200)] = 20,
-                   principal: Principal = Depends(require("staff.read"))) -> Any:
+class StaffListQuery(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    q: Annotated[str | None, Field(max_length=64)] = None
+    institution_id: int | None = None
+    role: Annotated[str | None, Field(max_length=32)] = None
+    status: Annotated[str | None, Field(pattern="^(active|disabled)$")] = None
+    page: Annotated[int, Field(ge=1, le=100000)] = 1
+    page_size: Annotated[int, Field(ge=1, le=200)] = 20
+
+
+STAFF_LIST_QUERY = QueryModel(StaffListQuery)
+
+
+@router.get("/staff", openapi_extra=STAFF_LIST_QUERY.openapi)
+async def api_list_staff(request: Request, principal: Principal = Depends(require("staff.read"))) -> Any:
+    params = STAFF_LIST_QUERY.parse(request)  # every list view of the back office polls this one
+    q, institution_id, role, status = params.q, params.institution_id, params.role, params.status
+    page, page_size = params.page, params.page_size
     # Served from the app's cache while the org data version read with the token still equals the
     # one the page was read at (any change to staff, roles or institutions raises it, by trigger).
     cache = _staff_list_cache(request)
