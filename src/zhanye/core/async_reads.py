@@ -13,10 +13,10 @@ served) for one to come back: the connection is handed to it directly. Waiting i
 the waiter's own loop, woken thread-safely, so one ``AsyncReads`` serves several event loops (the
 tests drive one app from several). When the wait runs out, or a new connection cannot be opened
 (the server at its ``max_connections``), ``fetch`` answers None and the caller reads the blocking
-way instead. A connection the server dropped
-fails its statement once; the idle ones opened before it are then closed too (they went with the
-same server), and the next statement opens a fresh one. A statement that failed on a sound
-connection (a timeout, a lock not available) closes that connection only.
+way instead. A connection the server dropped fails its statement once; the idle ones opened
+before it are then closed too (they went with the same server), and the next statement opens a
+fresh one. A statement that failed on a sound connection (a timeout, a lock not available)
+closes that connection only.
 """
 
 from __future__ import annotations

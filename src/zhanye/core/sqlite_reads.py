@@ -9,8 +9,8 @@ processors for the column types, on a connection opened in autocommit (each stat
 latest committed data; WAL mode lets it read while another connection writes). One connection per
 thread (a server's event loop, a test client's portal): a sqlite3 connection is not shared between
 threads at the same time. The connections of threads that ended are closed when another opens,
-and all of them with the ``Database``. An in-memory database has no file another connection could open: ``fetch``
-answers None there, and the caller reads the usual way.
+and all of them with the ``Database``. An in-memory database has no file another connection
+could open: ``fetch`` answers None there, and the caller reads the usual way.
 """
 
 from __future__ import annotations
@@ -69,9 +69,11 @@ class SqliteReads:
         return [statement.convert(row) for row in rows]
 
     def _connection(self) -> sqlite3.Connection | None:
+        if self._closed or self._path is None:
+            return None
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None or self._path is None or self._closed:
-            return conn if not self._closed else None
+        if conn is not None:
+            return conn
         conn = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
         self._local.conn = conn

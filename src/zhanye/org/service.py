@@ -663,14 +663,11 @@ def resolve_token_on(conn: Session | Connection, token: str) -> TokenRead:
 
 async def resolve_token_async(db: Any, token: str) -> TokenRead:
     """``resolve_token_on`` on PostgreSQL with the statement awaited on the running event loop
-    (``Database.async_reads``), so that the loop serves other requests while it waits; when all
-    its connections are busy, the blocking way."""
+    (``Database.async_reads``), so that the loop serves other requests while it waits; when no
+    connection comes free in time, the blocking way."""
     sql, constants = _token_sql()
     rows = await db.async_reads.fetch(sql, constants | {"digest": security.token_hash(token)})
-    if rows is None:
-        with db.read_connection() as conn:
-            return resolve_token_on(conn, token)
-    return _token_read(rows[0] if rows else None, db.read_connection, db.read_pool)
+    return _token_from_rows(db, token, rows)
 
 
 def resolve_token_sqlite(db: Any, token: str) -> TokenRead:
@@ -678,6 +675,12 @@ def resolve_token_sqlite(db: Any, token: str) -> TokenRead:
     of the thread's own: a fifth of the CPU of the look-up through an engine connection); for an
     in-memory database, the usual way."""
     rows = db.sqlite_reads.fetch(_token_sqlite(db.engine.dialect), {"digest": security.token_hash(token)})
+    return _token_from_rows(db, token, rows)
+
+
+def _token_from_rows(db: Any, token: str, rows: list[Any] | None) -> TokenRead:
+    """The look-up's answer from a fast path's rows; when it had none to give (None), the usual
+    read through ``read_connection``."""
     if rows is None:
         with db.read_connection() as conn:
             return resolve_token_on(conn, token)
