@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from zhanye.core import audit
@@ -276,8 +276,12 @@ def blacklist_hits(session: Session, *, id_number_bidx: str, on: dt.date | None 
     """Active, unexpired entries of any list (bank-wide) matching the ID number."""
     on = on or dt.date.today()
     return list(session.execute(select(BlacklistEntry).where(
-        BlacklistEntry.id_number_bidx == id_number_bidx, BlacklistEntry.active.is_(True),
-        or_(BlacklistEntry.expires_on.is_(None), BlacklistEntry.expires_on >= on))).scalars())
+        BlacklistEntry.id_number_bidx == id_number_bidx, blacklist_active(on))).scalars())
+
+
+def blacklist_active(on: dt.date) -> ColumnElement[bool]:
+    """An entry in force on ``on``: active and not expired (the ID number is the caller's to match)."""
+    return and_(BlacklistEntry.active.is_(True), or_(BlacklistEntry.expires_on.is_(None), BlacklistEntry.expires_on >= on))
 
 
 @dataclass

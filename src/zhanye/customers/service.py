@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from zhanye.core.masking import mask_name, mask_phone
 from zhanye.core.scope import in_scope
 from zhanye.customers import pii
 from zhanye.customers.errors import CustomerExistsElsewhere
-from zhanye.customers.models import Customer, Interaction
+from zhanye.customers.models import BlacklistEntry, Customer, Interaction
 from zhanye.customers.validators import (
     InvalidNumber,
     uscc_kind,
@@ -352,12 +352,18 @@ def customer_facts(session: Session, *, actor: Principal, customer_id: int, on: 
     """What admission rules need about a customer (age on ``on``, verification, blacklist hits)."""
     from zhanye.customers import kyc
 
-    cust = get_customer(session, actor=actor, customer_id=customer_id)
     on = on or dt.date.today()
+    # one round trip: the customer and the blacklist entries of its ID number (none: one row of None)
+    rows = session.execute(select(Customer, BlacklistEntry).outerjoin(BlacklistEntry, and_(
+        BlacklistEntry.id_number_bidx == Customer.id_number_bidx, kyc.blacklist_active(on)))
+        .where(Customer.id == customer_id)).all()
+    cust = rows[0][0] if rows else None
+    if cust is None or not actor.sees_institution(cust.institution_id):
+        raise NotFound("客户不存在", "The customer does not exist")
     age = None
     if cust.birth_date is not None:
         age = on.year - cust.birth_date.year - ((on.month, on.day) < (cust.birth_date.month, cust.birth_date.day))
-    hits = kyc.blacklist_hits(session, id_number_bidx=cust.id_number_bidx, on=on)
+    hits = [r[1] for r in rows if r[1] is not None]
     return CustomerFacts(
         customer_id=cust.id, customer_no=cust.customer_no, kind=cust.kind, institution_id=cust.institution_id,
         manager_id=cust.manager_id, birth_date=cust.birth_date, age=age, gender=cust.gender,

@@ -181,9 +181,7 @@ def decide(session: Session, key: str, facts: dict[str, Any], *, caller: str | N
             rows.append(_row(key, route.version_id, owner, "shadow", caller, facts, shadow_out, None,
                              int((time.perf_counter() - shadow_started) * 1_000_000), champion_output=output))
         if record == "durable":
-            recs = [recording.add_durable(session, r) for r in rows]
-            session.flush()
-            result.record_id = recs[0].id
+            result.record_id = recording.insert_durable(session, rows)[0]
         else:
             rec = recording.recorder_for(session)
             for r in rows:

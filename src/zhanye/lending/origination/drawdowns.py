@@ -28,10 +28,11 @@ from zhanye.core import audit
 from zhanye.core.calendar import business_date_or_today, business_date_subquery
 from zhanye.core.context import Principal
 from zhanye.core.crypto import field_cipher, sm3_hex
-from zhanye.core.db import lock_for_update
+from zhanye.core.db import is_postgresql, lock_for_update, pg_cast_type, pg_execute, sync_loaded
 from zhanye.core.errors import FieldError, IdempotencyConflict, NotFound, ValidationFailed
 from zhanye.core.masking import mask_card
 from zhanye.core.money import format_yuan
+from zhanye.core.pg_writes import insert_instance
 from zhanye.core.scope import in_scope
 from zhanye.integrations import clearing
 from zhanye.ledger import service as ledger
@@ -150,9 +151,8 @@ def create_drawdown(session: Session, *, actor: Principal, line_id: int, amount_
         voucher_status="not_required" if entrusted else "pending",
         voucher_due_on=None if entrusted else today + dt.timedelta(days=VOUCHER_DAYS),
         purpose=purpose[:200], created_by=actor.username)
-    session.add(dd)
-    session.flush()
     lines_service.consume(line, amount_fen)
+    _insert_drawdown(session, dd, line)
     loan = _servicing().open_loan(
         session, actor=actor, customer_id=line.customer_id, institution_id=line.institution_id,
         product_version_id=product.id, line_id=line.id, drawdown_id=dd.id, principal_fen=amount_fen,
@@ -160,11 +160,12 @@ def create_drawdown(session: Session, *, actor: Principal, line_id: int, amount_
         repay_account_id=repay_account_id, disburse_to_account_id=None if entrusted else repay_account_id,
         disburse_to_gl=CLEARING_GL if entrusted else None, external_id=f"drawdown:{dd.number}",
         business_date=today, new_external_id=True)
-    dd.loan_id = loan.id
+    after: dict[str, Any] = {"loan_id": loan.id}
     if entrusted:
         assert card is not None
         ack = clearing.submit_transfer(card, "out", amount_fen, dd.number)
-        dd.clearing_ref, dd.clearing_status = ack.ref, "submitted"
+        after |= {"clearing_ref": ack.ref, "clearing_status": "submitted"}
+    _update_drawdown(session, dd, after)
     if line.household_id:
         from zhanye.villages import service as villages
 
@@ -176,6 +177,35 @@ def create_drawdown(session: Session, *, actor: Principal, line_id: int, amount_
                           "clearing_ref": dd.clearing_ref, "available_after_fen": line.available_fen,
                           "recheck_record_id": recheck.record_id})
     return dd
+
+
+def _insert_drawdown(session: Session, dd: Drawdown, line: CreditLine) -> None:
+    """The drawdown row and the line's new use (``consume`` has changed ``line``): on PostgreSQL
+    one statement through the driver, the line's update a CTE of the drawdown's insert."""
+    if not is_postgresql(session):
+        session.add(dd)
+        session.flush()
+        return
+    insert_instance(session, dd, with_sql=_PG_LINE_USE_SQL,
+                    with_params={"zl_id": line.id, "zl_used": line.used_fen, "zl_drawn": line.drawn_total_fen})
+    sync_loaded(session, CreditLine, line.id, {"used_fen": line.used_fen, "drawn_total_fen": line.drawn_total_fen})
+
+
+_PG_LINE_USE_SQL = ("WITH zl AS (UPDATE origination_line SET used_fen = CAST(%(zl_used)s AS BIGINT), "
+                    "drawn_total_fen = CAST(%(zl_drawn)s AS BIGINT) WHERE id = CAST(%(zl_id)s AS BIGINT))")
+
+
+def _update_drawdown(session: Session, dd: Drawdown, values: dict[str, Any]) -> None:
+    """The loan (and clearing reference) of a drawdown just written: on PostgreSQL an UPDATE
+    through the driver, the instance given the values as committed (nothing left to flush)."""
+    if not is_postgresql(session):
+        for key, value in values.items():
+            setattr(dd, key, value)
+        return
+    sets = ", ".join(f"{k} = CAST(%({k})s AS {pg_cast_type(Drawdown.__table__.c[k].type)})" for k in sorted(values))
+    pg_execute(session, f"UPDATE origination_drawdown SET {sets} WHERE id = CAST(%(zd_id)s AS BIGINT)",  # noqa: S608
+               values | {"zd_id": dd.id})
+    sync_loaded(session, Drawdown, dd.id, values)
 
 
 def _lock_line(session: Session, line_id: int, request_key: str
