@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import BindParameter, ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from zhanye.core import audit
@@ -279,8 +279,9 @@ def blacklist_hits(session: Session, *, id_number_bidx: str, on: dt.date | None 
         BlacklistEntry.id_number_bidx == id_number_bidx, blacklist_active(on))).scalars())
 
 
-def blacklist_active(on: dt.date) -> ColumnElement[bool]:
-    """An entry in force on ``on``: active and not expired (the ID number is the caller's to match)."""
+def blacklist_active(on: dt.date | BindParameter[dt.date]) -> ColumnElement[bool]:
+    """An entry in force on ``on`` (a date or a bound parameter): active and not expired (the ID
+    number is the caller's to match)."""
     return and_(BlacklistEntry.active.is_(True), or_(BlacklistEntry.expires_on.is_(None), BlacklistEntry.expires_on >= on))
 
 

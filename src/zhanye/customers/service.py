@@ -13,6 +13,7 @@ NotFound):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -350,13 +351,9 @@ class CustomerFacts:
 
 def customer_facts(session: Session, *, actor: Principal, customer_id: int, on: dt.date | None = None) -> CustomerFacts:
     """What admission rules need about a customer (age on ``on``, verification, blacklist hits)."""
-    from zhanye.customers import kyc
-
     on = on or dt.date.today()
     # one round trip: the customer and the blacklist entries of its ID number (none: one row of None)
-    rows = session.execute(select(Customer, BlacklistEntry).outerjoin(BlacklistEntry, and_(
-        BlacklistEntry.id_number_bidx == Customer.id_number_bidx, kyc.blacklist_active(on)))
-        .where(Customer.id == customer_id)).all()
+    rows = session.execute(_facts_statement(), {"zf_customer_id": customer_id, "zf_on": on}).all()
     cust = rows[0][0] if rows else None
     if cust is None or not actor.sees_institution(cust.institution_id):
         raise NotFound("客户不存在", "The customer does not exist")
@@ -372,6 +369,15 @@ def customer_facts(session: Session, *, actor: Principal, customer_id: int, on: 
         blacklist_hits=[{"list_code": h.list_code, "source": h.source, "reason": h.reason,
                          "expires_on": h.expires_on} for h in hits],
     )
+
+
+@functools.cache
+def _facts_statement() -> Any:
+    from zhanye.customers import kyc
+
+    return (select(Customer, BlacklistEntry).outerjoin(BlacklistEntry, and_(
+        BlacklistEntry.id_number_bidx == Customer.id_number_bidx, kyc.blacklist_active(bindparam("zf_on"))))
+        .where(Customer.id == bindparam("zf_customer_id")))
 
 
 def is_verified(session: Session, *, actor: Principal, customer_id: int) -> bool:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from zhanye.core import audit
@@ -68,6 +69,27 @@ def list_eaccounts(session: Session, actor: Principal, *, customer_id: int | Non
         stmt = stmt.where(EAccount.customer_id == customer_id)
     return [(r[0], r[1]) for r in session.execute(stmt.order_by(EAccount.account_id.desc())
                                                   .limit(limit).offset(offset)).all()]
+
+
+def repayment_account(session: Session, actor: Principal, customer_id: int) -> Account | None:
+    """The customer's newest e-account in the actor's scope that can take and pay money (active,
+    not frozen), the one loans are repaid from; None without any. The first such account of
+    ``list_eaccounts``, read alone."""
+    if "system" in actor.roles:
+        return session.execute(_REPAYMENT_ACCOUNT[0], {"ze_customer_id": customer_id}).scalar_one_or_none()
+    return session.execute(_REPAYMENT_ACCOUNT[1], {"ze_customer_id": customer_id,
+                                                   "ze_scope": sorted(actor.scope_ids)}).scalar_one_or_none()
+
+
+def _repayment_account_statements() -> tuple[Any, Any]:
+    """Built once: for the system (every institution) and for a scope (an expanding IN list)."""
+    stmt = (select(Account).join(EAccount, EAccount.account_id == Account.id)
+            .where(EAccount.customer_id == bindparam("ze_customer_id"), Account.status == "active",
+                   Account.freeze == "none").order_by(EAccount.account_id.desc()).limit(1))
+    return stmt, stmt.where(EAccount.institution_id.in_(bindparam("ze_scope", expanding=True)))
+
+
+_REPAYMENT_ACCOUNT = _repayment_account_statements()
 
 
 def open_eaccount(session: Session, *, actor: Principal, institution_id: int, customer_id: int, eclass: str,

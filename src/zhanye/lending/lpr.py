@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -95,6 +96,13 @@ def lpr_in_force(session: Session, tenor: str, on_date: dt.date) -> LprRate:
         raise LprMissing(f"{on_date} 没有生效的{TENORS[tenor][0]}，请运营人员先维护 LPR",
                          f"No {TENORS[tenor][1]} is in force on {on_date}; operations must maintain it first")
     return row
+
+
+def in_force_subquery(tenor: Any, on_date: Any) -> ScalarSelect[Decimal]:
+    """``lpr_in_force(...).rate`` as a scalar subquery (``tenor`` and ``on_date`` may be columns or
+    subqueries), for a caller that reads it in a round trip it makes anyway; NULL when none."""
+    return (select(LprRate.rate).where(LprRate.tenor == tenor, LprRate.effective_date <= on_date)
+            .order_by(LprRate.effective_date.desc()).limit(1).scalar_subquery())
 
 
 def rate_from_lpr(lpr: Decimal, spread_bp: int) -> Decimal:

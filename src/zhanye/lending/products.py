@@ -246,9 +246,10 @@ def check_loan_terms(product: LoanProduct, *, amount_fen: int, months: int, meth
 
 
 def price(session: Session, product: LoanProduct, *, on_date: dt.date, spread_bp: int | None = None,
-          fixed_rate: Decimal | None = None) -> Decimal:
+          fixed_rate: Decimal | None = None, lpr_rate: Decimal | None = None) -> Decimal:
     """The annual rate for a loan made on ``on_date``: the LPR in force plus a spread within the
-    product's range, or a fixed rate within its range."""
+    product's range, or a fixed rate within its range. A caller that has read the LPR in force on
+    that day for the product's tenor (``lpr.in_force_subquery``) passes it as ``lpr_rate``."""
     if product.rate_type == "lpr":
         assert product.lpr_tenor is not None and product.spread_min_bp is not None
         spread = product.spread_min_bp if spread_bp is None else spread_bp
@@ -257,7 +258,8 @@ def price(session: Session, product: LoanProduct, *, on_date: dt.date, spread_bp
                 f"加点须在 {product.spread_min_bp} 到 {product.spread_max_bp} 个基点之间",
                 f"The spread must be {product.spread_min_bp} to {product.spread_max_bp} bp",
                 errors=[FieldError(["spread_bp"], "加点超出产品区间", "The spread is outside the product range")])
-        value = lpr_service.lpr_in_force(session, product.lpr_tenor, on_date).rate
+        value = lpr_rate if lpr_rate is not None else lpr_service.lpr_in_force(session, product.lpr_tenor,
+                                                                               on_date).rate
         return lpr_service.rate_from_lpr(Decimal(value), spread)
     assert product.fixed_rate_min is not None and product.fixed_rate_max is not None
     rate = Decimal(product.fixed_rate_min) if fixed_rate is None else fixed_rate

@@ -16,19 +16,21 @@ with different terms it is refused (409).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import secrets
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from zhanye.core import audit
 from zhanye.core.calendar import business_date_or_today, business_date_subquery
 from zhanye.core.context import Principal
 from zhanye.core.crypto import field_cipher, sm3_hex
-from zhanye.core.db import is_postgresql, lock_for_update, pg_cast_type, pg_execute, sync_loaded
+from zhanye.core.db import is_postgresql, lock_for_update, pg_cast_type, pg_execute
 from zhanye.core.errors import FieldError, IdempotencyConflict, NotFound, ValidationFailed
 from zhanye.core.masking import mask_card
 from zhanye.core.money import format_yuan
@@ -36,7 +38,7 @@ from zhanye.core.pg_writes import insert_instance
 from zhanye.core.scope import in_scope
 from zhanye.integrations import clearing
 from zhanye.ledger import service as ledger
-from zhanye.lending import products
+from zhanye.lending import lpr, products
 from zhanye.lending.models import LoanProduct
 from zhanye.lending.origination import lines as lines_service
 from zhanye.lending.origination.errors import (
@@ -80,9 +82,9 @@ def _repay_account(session: Session, actor: Principal, customer_id: int) -> Any:
     session's identity map still holds it when ``open_loan`` checks its owner (no second read)."""
     from zhanye.deposits import eaccounts
 
-    for _ea, acc in eaccounts.list_eaccounts(session, actor, customer_id=customer_id):
-        if acc.status == "active" and acc.freeze == "none":
-            return acc
+    acc = eaccounts.repayment_account(session, actor, customer_id)
+    if acc is not None:
+        return acc
     raise RepaymentAccountMissing("客户须有正常状态的电子账户用于还款", "The customer needs an active e-account for repayments")
 
 
@@ -106,7 +108,7 @@ def create_drawdown(session: Session, *, actor: Principal, line_id: int, amount_
     card = payee_account.replace(" ", "") if payee_account else None
     req_hash = _request_hash(line_id=line_id, amount_fen=amount_fen, term_months=term_months, method=method,
                              payee_name=payee_name, payee_account=card, purpose=purpose)
-    line, product, prior, app_facts, bdate = _lock_line(session, line_id, request_key)
+    line, product, prior, app_facts, bdate, lpr_rate = _lock_line(session, line_id, request_key)
     if prior is not None:
         if prior.request_hash != req_hash or not actor.sees_institution(prior.institution_id):
             raise IdempotencyConflict("该请求号已用于另一笔用信", "This request key was already used for another drawdown")
@@ -136,7 +138,8 @@ def create_drawdown(session: Session, *, actor: Principal, line_id: int, amount_
     repay_account = _repay_account(session, actor, line.customer_id)
     repay_account_id = int(repay_account.id)
     if line.rate_type == "lpr":  # fixed at drawdown: the LPR in force plus the line's spread
-        rate = products.price(session, product, on_date=today, spread_bp=line.spread_bp)
+        rate = products.price(session, product, on_date=today, spread_bp=line.spread_bp,
+                              lpr_rate=lpr_rate if bdate is not None else None)
     else:
         rate = Decimal(line.annual_rate)
     day = repayment_day or _repayment_day(product.repayment_day_rule, today)
@@ -188,7 +191,8 @@ def _insert_drawdown(session: Session, dd: Drawdown, line: CreditLine) -> None:
         return
     insert_instance(session, dd, with_sql=_PG_LINE_USE_SQL,
                     with_params={"zl_id": line.id, "zl_used": line.used_fen, "zl_drawn": line.drawn_total_fen})
-    sync_loaded(session, CreditLine, line.id, {"used_fen": line.used_fen, "drawn_total_fen": line.drawn_total_fen})
+    set_committed_value(line, "used_fen", line.used_fen)  # (written by the statement: nothing to flush)
+    set_committed_value(line, "drawn_total_fen", line.drawn_total_fen)
 
 
 _PG_LINE_USE_SQL = ("WITH zl AS (UPDATE origination_line SET used_fen = CAST(%(zl_used)s AS BIGINT), "
@@ -205,25 +209,36 @@ def _update_drawdown(session: Session, dd: Drawdown, values: dict[str, Any]) -> 
     sets = ", ".join(f"{k} = CAST(%({k})s AS {pg_cast_type(Drawdown.__table__.c[k].type)})" for k in sorted(values))
     pg_execute(session, f"UPDATE origination_drawdown SET {sets} WHERE id = CAST(%(zd_id)s AS BIGINT)",  # noqa: S608
                values | {"zd_id": dd.id})
-    sync_loaded(session, Drawdown, dd.id, values)
+    for key, value in values.items():
+        set_committed_value(dd, key, value)
 
 
-def _lock_line(session: Session, line_id: int, request_key: str
-               ) -> tuple[CreditLine | None, LoanProduct | None, Drawdown | None, str | None, dt.date | None]:
+def _lock_line(session: Session, line_id: int, request_key: str) -> tuple[
+        CreditLine | None, LoanProduct | None, Drawdown | None, str | None, dt.date | None, Decimal | None]:
     """One round trip: the line locked ``FOR UPDATE`` (the line only, not its product), its product
     version (then in the session for ``products.get_product``), an earlier drawdown under the same
-    request key, if any, the admission facts of the line's application and the business date."""
-    prior_id = select(Drawdown.id).where(Drawdown.request_key == request_key).scalar_subquery()
-    app_facts = select(Application.facts_json).where(Application.id == CreditLine.application_id).scalar_subquery()
-    stmt = (select(CreditLine, LoanProduct, prior_id, app_facts, business_date_subquery())
-            .join(LoanProduct, LoanProduct.id == CreditLine.product_id).where(CreditLine.id == line_id))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=CreditLine)
-    row = session.execute(stmt).first()
+    request key, if any, the admission facts of the line's application, the business date and the
+    LPR of the product's tenor in force on it (None without a business date)."""
+    row = session.execute(_lock_line_statement(is_postgresql(session)),
+                          {"zl_line_id": line_id, "zl_request_key": request_key}).first()
     if row is None:
         found = session.execute(select(Drawdown.id).where(Drawdown.request_key == request_key)).scalar()
-        return None, None, session.get(Drawdown, found) if found is not None else None, None, None
-    return row[0], row[1], session.get(Drawdown, row[2]) if row[2] is not None else None, row[3], row[4]
+        return None, None, session.get(Drawdown, found) if found is not None else None, None, None, None
+    prior = session.get(Drawdown, row[2]) if row[2] is not None else None
+    return row[0], row[1], prior, row[3], row[4], None if row[5] is None else Decimal(row[5])
+
+
+@functools.cache
+def _lock_line_statement(for_update: bool) -> Any:
+    """The statement of ``_lock_line``, built once (building it cost more CPU than running it)."""
+    prior_id = select(Drawdown.id).where(Drawdown.request_key == bindparam("zl_request_key")).scalar_subquery()
+    app_facts = select(Application.facts_json).where(Application.id == CreditLine.application_id).scalar_subquery()
+    bdate = business_date_subquery()
+    stmt = (select(CreditLine, LoanProduct, prior_id, app_facts, bdate,
+                   lpr.in_force_subquery(LoanProduct.lpr_tenor, bdate))
+            .join(LoanProduct, LoanProduct.id == CreditLine.product_id)
+            .where(CreditLine.id == bindparam("zl_line_id")))
+    return stmt.with_for_update(of=CreditLine) if for_update else stmt
 
 
 def _admission_recheck(session: Session, actor: Principal, line: CreditLine, product: Any, *, term_months: int,

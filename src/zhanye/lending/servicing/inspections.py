@@ -53,12 +53,19 @@ def settings(session: Session) -> dict[str, Any]:
     return out
 
 
-def first_values(session: Session, loan: Loan) -> dict[str, Any]:
-    """The columns of a new loan's first inspection (for a bulk insert)."""
-    cfg = settings(session)
+def first_days_sql() -> str:
+    """``settings(session)["first_days"]`` as a PostgreSQL expression, for a statement that writes a
+    first inspection without reading the setting in a round trip of its own."""
+    return (f"COALESCE((SELECT CAST(CAST(value AS JSON) ->> 'first_days' AS INTEGER) FROM kernel_setting "  # noqa: S608
+            f"WHERE key = '{SETTING_KEY}'), {int(DEFAULTS['first_days'])})")
+
+
+def first_values(session: Session, loan: Loan, *, due_date: bool = True) -> dict[str, Any]:
+    """The columns of a new loan's first inspection (for a bulk insert). ``due_date=False`` leaves
+    the due date to the statement (``start_date`` + ``first_days_sql()``) and reads nothing."""
+    due = loan.start_date + dt.timedelta(days=int(settings(session)["first_days"])) if due_date else None
     return {"loan_id": loan.id, "customer_id": loan.customer_id, "institution_id": loan.institution_id,
-            "manager_id": loan.manager_id, "kind": "first",
-            "due_date": loan.start_date + dt.timedelta(days=int(cfg["first_days"])), "status": "scheduled",
+            "manager_id": loan.manager_id, "kind": "first", "due_date": due, "status": "scheduled",
             "performed_on": None, "performed_by": None, "answers": "{}", "images": "[]", "latitude": None,
             "longitude": None, "conclusion": "", "note": ""}
 

@@ -15,13 +15,14 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from zhanye.core import audit
 from zhanye.core.calendar import get_business_date
 from zhanye.core.context import Principal
-from zhanye.core.db import is_postgresql, pg_execute, sync_loaded
+from zhanye.core.db import is_postgresql, pg_execute
 from zhanye.core.errors import Conflict, ValidationFailed
 from zhanye.core.pg_writes import insert_instance
 from zhanye.core.scope import in_scope
@@ -154,7 +155,7 @@ def open_loan(session: Session, *, actor: Principal, customer_id: int, instituti
         session, [installment_values(loan, i.number, i.due_date, i.principal_fen, i.interest_fen, 1)
                   for i in sched.installments],
         txn_values(loan, bdate, "disbursement", principal=principal_fen, memo="放款"),
-        inspections.first_values(session, loan))
+        inspections.first_values(session, loan, due_date=not is_postgresql(session)))
     pools = accounting.ensure_pools(session, actor=actor, institution_id=institution_id)
     entry = ledger.post_entry(
         session, actor=actor, institution_id=institution_id,
@@ -165,7 +166,7 @@ def open_loan(session: Session, *, actor: Principal, customer_id: int, instituti
     if is_postgresql(session):
         pg_execute(session, "UPDATE servicing_loan SET disbursement_entry_id = CAST(%(e)s AS BIGINT) "
                    "WHERE id = CAST(%(id)s AS BIGINT)", {"e": entry.id, "id": loan.id})
-        sync_loaded(session, Loan, loan.id, {"disbursement_entry_id": entry.id})
+        set_committed_value(loan, "disbursement_entry_id", entry.id)
     else:
         loan.disbursement_entry_id = entry.id
     audit.record(session, action="loan.open", object_type="loan", object_id=loan.id, actor=actor,
@@ -185,7 +186,7 @@ def _insert_opening_rows(session: Session, installment_rows: list[dict[str, Any]
         params |= {f"i{j}": [row.get(c) for row in installment_rows] for j, c in enumerate(_OPENING_COLS["i"])}
         params |= {f"t{j}": txn.get(c) for j, c in enumerate(_OPENING_COLS["t"])}
         params |= {f"p{j}": inspection.get(c) for j, c in enumerate(_OPENING_COLS["p"])}
-        session.execute(_pg_opening_sql(), params)
+        pg_execute(session, _pg_opening_sql(), params)
     else:
         session.execute(insert(Installment.__table__), installment_rows)
         session.execute(insert(LoanTxn.__table__), [txn])
@@ -197,12 +198,14 @@ _OPENING_COLS = {prefix: [c.name for c in model.__table__.columns if c.name not 
 
 
 @functools.cache
-def _pg_opening_sql() -> Any:
+def _pg_opening_sql() -> str:
     """The statement of ``_insert_opening_rows``: the installments as one array per column
     (``unnest``), so the statement has one shape whatever the term and few enough parameters
-    for psycopg to convert it once and prepare it once per connection. Built from column names
-    only."""
+    for psycopg to convert it once and prepare it once per connection (``core.db.pg_execute``).
+    Built from column names only."""
     from sqlalchemy.dialects import postgresql
+
+    from zhanye.lending.servicing import inspections
 
     pg = postgresql.dialect()
     inst = Installment.__table__
@@ -210,12 +213,16 @@ def _pg_opening_sql() -> Any:
     def cols(prefix: str) -> str:
         return ", ".join(f'"{c}"' for c in ["loan_id", *_OPENING_COLS[prefix]])
 
-    arrays = ", ".join(f"CAST(:i{j} AS {inst.c[c].type.compile(dialect=pg)}[])"
+    arrays = ", ".join(f"CAST(%(i{j})s AS {inst.c[c].type.compile(dialect=pg)}[])"
                        for j, c in enumerate(_OPENING_COLS["i"]))
-    txn = ", ".join(f":t{j}" for j in range(len(_OPENING_COLS["t"])))
-    insp = ", ".join(f":p{j}" for j in range(len(_OPENING_COLS["p"])))
-    loan = "CAST(:loan_id AS BIGINT)"
-    return text(f"WITH zy_inst AS (INSERT INTO servicing_installment ({cols('i')}) "  # noqa: S608
+    txn = ", ".join(f"%(t{j})s" for j in range(len(_OPENING_COLS["t"])))
+    # the first inspection's due date: the loan's start (the business date of its disbursement line,
+    # `_check_open`) plus the setting's days, read by the statement
+    insp = ", ".join(f"CAST(%(t{_OPENING_COLS['t'].index('business_date')})s AS DATE) + "
+                     f"{inspections.first_days_sql()}" if c == "due_date" else f"%(p{j})s"
+                     for j, c in enumerate(_OPENING_COLS["p"]))
+    loan = "CAST(%(loan_id)s AS BIGINT)"
+    return (f"WITH zy_inst AS (INSERT INTO servicing_installment ({cols('i')}) "  # noqa: S608
                 f"SELECT {loan}, u.* FROM unnest({arrays}) AS u),\n"
                 f"zy_txn AS (INSERT INTO servicing_loan_txn ({cols('t')}) VALUES ({loan}, {txn}))\n"
                 f"INSERT INTO servicing_inspection ({cols('p')}) VALUES ({loan}, {insp})")
@@ -320,9 +327,10 @@ def overdue_amounts(session: Session, loan: Loan, bdate: dt.date | None = None) 
 def max_dpd(session: Session, *, customer_id: int) -> int:
     """The customer's worst days past due over their active loans (0 without any): ``exposure``'s
     ``max_dpd`` in one aggregate query, for checks that need nothing else."""
-    worst = session.execute(select(func.max(Loan.dpd)).where(Loan.customer_id == customer_id,
-                                                             Loan.status == "active")).scalar()
-    return int(worst or 0)
+    return int(session.execute(_MAX_DPD, {"zm_customer_id": customer_id}).scalar() or 0)
+
+
+_MAX_DPD = select(func.max(Loan.dpd)).where(Loan.customer_id == bindparam("zm_customer_id"), Loan.status == "active")
 
 
 def exposure(session: Session, *, customer_id: int) -> dict[str, Any]:
