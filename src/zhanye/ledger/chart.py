@@ -7,6 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from zhanye.core import audit
+from zhanye.core.committed_cache import CommittedCache
 from zhanye.core.context import Principal
 from zhanye.core.errors import NotFound, ValidationFailed
 from zhanye.ledger.models import GL_TYPES, GLAccount
@@ -82,6 +83,20 @@ def gl_by_code(session: Session, book_id: int, code: str) -> GLAccount:
     if gl is None:
         raise ValidationFailed.field(["gl_code"], f"科目 {code} 不存在", f"GL account {code} does not exist")
     return gl
+
+
+def gl_ref(session: Session, book_id: int, code: str) -> tuple[int, bool]:
+    """``gl_by_code``'s id and control flag, for postings: GL accounts are never changed or
+    deleted once created, so a committed answer is not read again (``CommittedCache``)."""
+    known = _GL_REFS.get(session, (book_id, code))
+    if known is None:
+        gl = gl_by_code(session, book_id, code)
+        known = (gl.id, gl.is_control)
+        _GL_REFS.note(session, (book_id, code), known)
+    return known
+
+
+_GL_REFS = CommittedCache("ledger.gl_refs")
 
 
 def ensure_gl(session: Session, *, actor: Principal, book_id: int, code: str, name: str, type: str,

@@ -224,11 +224,11 @@ def post_entry(session: Session, *, actor: Principal, institution_id: int, lines
         book = chart.book_of(session, institution_id)
         for g in legs:
             if g.gl is not None and g.gl not in gl_ids:
-                gl = chart.gl_by_code(session, book, g.gl)
-                if gl.is_control:
+                gl_id, is_control = chart.gl_ref(session, book, g.gl)
+                if is_control:
                     raise ValidationFailed.field(["lines"], f"控制科目 {g.gl} 只能通过分户账记账",
                                                  f"Control account {g.gl} is posted through customer accounts only")
-                gl_ids[g.gl] = gl.id
+                gl_ids[g.gl] = gl_id
     deltas: dict[int, int] = defaultdict(int)
     for g in legs:
         if g.account_id is not None:

@@ -12,13 +12,12 @@ and compound receivable of the non-performing loans."""
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
-from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from zhanye.core.committed_cache import CommittedCache
 from zhanye.core.context import Principal
 from zhanye.ledger import service as ledger
 from zhanye.lending.servicing.models import CLASS_GL, GLPool, Loan
@@ -42,13 +41,9 @@ def _gl_for(purpose: str) -> str:
 
 
 def ensure_pools(session: Session, *, actor: Principal, institution_id: int) -> dict[str, int]:
-    """The institution's pool accounts (opened on first use, in the caller's transaction).
-
-    A pool row is never changed or deleted once written, so the full set of an institution, once
-    committed, is kept per database (connection pool) in this process and not read again: it
-    enters that cache only when a transaction that read or wrote it commits (a set read or opened
-    in a transaction that rolls back never does)."""
-    known = _committed.get(session.get_bind().pool, {}).get(institution_id)
+    """The institution's pool accounts (opened on first use, in the caller's transaction). Pool
+    rows are never changed or deleted: a committed set is not read again (``CommittedCache``)."""
+    known = _POOLS.get(session, institution_id)
     if known is not None:
         return known
     have = dict(session.execute(select(GLPool.purpose, GLPool.account_id)
@@ -60,24 +55,11 @@ def ensure_pools(session: Session, *, actor: Principal, institution_id: int) -> 
             session.add(GLPool(institution_id=institution_id, purpose=purpose, account_id=acc.id))
             session.flush()
             have[purpose] = acc.id
-    session.info.setdefault(_SEEN, {})[institution_id] = have
+    _POOLS.note(session, institution_id, have)
     return have
 
 
-_SEEN = "servicing.pools_seen"
-_committed: weakref.WeakKeyDictionary[Any, dict[int, dict[str, int]]] = weakref.WeakKeyDictionary()
-
-
-@event.listens_for(Session, "after_commit")
-def _remember_pools(session: Session) -> None:
-    seen = session.info.pop(_SEEN, None)
-    if seen:
-        _committed.setdefault(session.get_bind().pool, {}).update(seen)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_pools(session: Session, previous_transaction: Any) -> None:
-    session.info.pop(_SEEN, None)
+_POOLS = CommittedCache("servicing.pools")
 
 
 def pools(session: Session, institution_id: int) -> dict[str, int]:
