@@ -26,3 +26,10 @@ def test_the_statement_gives_every_column_and_returns_the_generated_ones() -> No
     assert names == {p.key for p in Drawdown.__mapper__.column_attrs} - {"id"}
     assert sql.startswith('INSERT INTO "origination_drawdown"') and sql.endswith('RETURNING "id"')
     assert "CAST(%(created_at)s AS TIMESTAMP WITH TIME ZONE)" in sql and "CAST(%(number)s AS TEXT)" in sql
+
+
+def test_an_id_taken_beforehand_is_written_and_nothing_is_returned() -> None:
+    from zhanye.lending.origination.models import Drawdown
+
+    sql, given, returned = _plan(Drawdown, key_given=True)
+    assert "id" in {key for key, _col in given} and returned == () and "RETURNING" not in sql

@@ -30,7 +30,7 @@ from zhanye.core import audit
 from zhanye.core.calendar import business_date_or_today, business_date_subquery
 from zhanye.core.context import Principal
 from zhanye.core.crypto import field_cipher, sm3_hex
-from zhanye.core.db import is_postgresql, lock_for_update, pg_cast_type, pg_execute
+from zhanye.core.db import is_postgresql, lock_for_update
 from zhanye.core.errors import FieldError, IdempotencyConflict, NotFound, ValidationFailed
 from zhanye.core.masking import mask_card
 from zhanye.core.money import format_yuan
@@ -108,7 +108,7 @@ def create_drawdown(session: Session, *, actor: Principal, line_id: int, amount_
     card = payee_account.replace(" ", "") if payee_account else None
     req_hash = _request_hash(line_id=line_id, amount_fen=amount_fen, term_months=term_months, method=method,
                              payee_name=payee_name, payee_account=card, purpose=purpose)
-    line, product, prior, app_facts, bdate, lpr_rate = _lock_line(session, line_id, request_key)
+    line, product, prior, app_facts, bdate, lpr_rate, next_id = _lock_line(session, line_id, request_key)
     if prior is not None:
         if prior.request_hash != req_hash or not actor.sees_institution(prior.institution_id):
             raise IdempotencyConflict("该请求号已用于另一笔用信", "This request key was already used for another drawdown")
@@ -155,7 +155,11 @@ def create_drawdown(session: Session, *, actor: Principal, line_id: int, amount_
         voucher_due_on=None if entrusted else today + dt.timedelta(days=VOUCHER_DAYS),
         purpose=purpose[:200], created_by=actor.username)
     lines_service.consume(line, amount_fen)
-    _insert_drawdown(session, dd, line)
+    if next_id is None:  # SQLite: the row now, for its id; the ORM writes the rest at the flush
+        session.add(dd)
+        session.flush()
+    else:  # PostgreSQL: the id taken with the line's lock; the row is written last, complete
+        dd.id = next_id
     loan = _servicing().open_loan(
         session, actor=actor, customer_id=line.customer_id, institution_id=line.institution_id,
         product_version_id=product.id, line_id=line.id, drawdown_id=dd.id, principal_fen=amount_fen,
@@ -163,12 +167,13 @@ def create_drawdown(session: Session, *, actor: Principal, line_id: int, amount_
         repay_account_id=repay_account_id, disburse_to_account_id=None if entrusted else repay_account_id,
         disburse_to_gl=CLEARING_GL if entrusted else None, external_id=f"drawdown:{dd.number}",
         business_date=today, new_external_id=True)
-    after: dict[str, Any] = {"loan_id": loan.id}
+    dd.loan_id = loan.id
     if entrusted:
         assert card is not None
         ack = clearing.submit_transfer(card, "out", amount_fen, dd.number)
-        after |= {"clearing_ref": ack.ref, "clearing_status": "submitted"}
-    _update_drawdown(session, dd, after)
+        dd.clearing_ref, dd.clearing_status = ack.ref, "submitted"
+    if next_id is not None:
+        _insert_drawdown_pg(session, dd, line)
     if line.household_id:
         from zhanye.villages import service as villages
 
@@ -182,13 +187,9 @@ def create_drawdown(session: Session, *, actor: Principal, line_id: int, amount_
     return dd
 
 
-def _insert_drawdown(session: Session, dd: Drawdown, line: CreditLine) -> None:
-    """The drawdown row and the line's new use (``consume`` has changed ``line``): on PostgreSQL
-    one statement through the driver, the line's update a CTE of the drawdown's insert."""
-    if not is_postgresql(session):
-        session.add(dd)
-        session.flush()
-        return
+def _insert_drawdown_pg(session: Session, dd: Drawdown, line: CreditLine) -> None:
+    """The drawdown row and the line's new use (``consume`` has changed ``line``) in one statement
+    through the driver, the line's update a CTE of the drawdown's insert."""
     insert_instance(session, dd, with_sql=_PG_LINE_USE_SQL,
                     with_params={"zl_id": line.id, "zl_used": line.used_fen, "zl_drawn": line.drawn_total_fen})
     set_committed_value(line, "used_fen", line.used_fen)  # (written by the statement: nothing to flush)
@@ -199,33 +200,22 @@ _PG_LINE_USE_SQL = ("WITH zl AS (UPDATE origination_line SET used_fen = CAST(%(z
                     "drawn_total_fen = CAST(%(zl_drawn)s AS BIGINT) WHERE id = CAST(%(zl_id)s AS BIGINT))")
 
 
-def _update_drawdown(session: Session, dd: Drawdown, values: dict[str, Any]) -> None:
-    """The loan (and clearing reference) of a drawdown just written: on PostgreSQL an UPDATE
-    through the driver, the instance given the values as committed (nothing left to flush)."""
-    if not is_postgresql(session):
-        for key, value in values.items():
-            setattr(dd, key, value)
-        return
-    sets = ", ".join(f"{k} = CAST(%({k})s AS {pg_cast_type(Drawdown.__table__.c[k].type)})" for k in sorted(values))
-    pg_execute(session, f"UPDATE origination_drawdown SET {sets} WHERE id = CAST(%(zd_id)s AS BIGINT)",  # noqa: S608
-               values | {"zd_id": dd.id})
-    for key, value in values.items():
-        set_committed_value(dd, key, value)
-
-
 def _lock_line(session: Session, line_id: int, request_key: str) -> tuple[
-        CreditLine | None, LoanProduct | None, Drawdown | None, str | None, dt.date | None, Decimal | None]:
+        CreditLine | None, LoanProduct | None, Drawdown | None, str | None, dt.date | None, Decimal | None,
+        int | None]:
     """One round trip: the line locked ``FOR UPDATE`` (the line only, not its product), its product
     version (then in the session for ``products.get_product``), an earlier drawdown under the same
-    request key, if any, the admission facts of the line's application, the business date and the
-    LPR of the product's tenor in force on it (None without a business date)."""
-    row = session.execute(_lock_line_statement(is_postgresql(session)),
-                          {"zl_line_id": line_id, "zl_request_key": request_key}).first()
+    request key, if any, the admission facts of the line's application, the business date, the
+    LPR of the product's tenor in force on it (None without a business date) and, on PostgreSQL,
+    the id of the drawdown to write, from its sequence (None on SQLite)."""
+    pg = is_postgresql(session)
+    row = session.execute(_lock_line_statement(pg), {"zl_line_id": line_id, "zl_request_key": request_key}).first()
     if row is None:
         found = session.execute(select(Drawdown.id).where(Drawdown.request_key == request_key)).scalar()
-        return None, None, session.get(Drawdown, found) if found is not None else None, None, None, None
+        return None, None, session.get(Drawdown, found) if found is not None else None, None, None, None, None
     prior = session.get(Drawdown, row[2]) if row[2] is not None else None
-    return row[0], row[1], prior, row[3], row[4], None if row[5] is None else Decimal(row[5])
+    return (row[0], row[1], prior, row[3], row[4], None if row[5] is None else Decimal(row[5]),
+            int(row[6]) if pg else None)
 
 
 @functools.cache
@@ -234,9 +224,10 @@ def _lock_line_statement(for_update: bool) -> Any:
     prior_id = select(Drawdown.id).where(Drawdown.request_key == bindparam("zl_request_key")).scalar_subquery()
     app_facts = select(Application.facts_json).where(Application.id == CreditLine.application_id).scalar_subquery()
     bdate = business_date_subquery()
-    stmt = (select(CreditLine, LoanProduct, prior_id, app_facts, bdate,
-                   lpr.in_force_subquery(LoanProduct.lpr_tenor, bdate))
-            .join(LoanProduct, LoanProduct.id == CreditLine.product_id)
+    cols = [CreditLine, LoanProduct, prior_id, app_facts, bdate, lpr.in_force_subquery(LoanProduct.lpr_tenor, bdate)]
+    if for_update:  # PostgreSQL: and the new drawdown's id
+        cols.append(func.nextval(func.pg_get_serial_sequence(Drawdown.__tablename__, "id")))
+    stmt = (select(*cols).join(LoanProduct, LoanProduct.id == CreditLine.product_id)
             .where(CreditLine.id == bindparam("zl_line_id")))
     return stmt.with_for_update(of=CreditLine) if for_update else stmt
 
