@@ -42,6 +42,7 @@ class AsyncReads:
         self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]]] = deque()
         self._closed = False
         self._lock = threading.Lock()
+        self._on_close: list[Any] = []
 
     async def fetch(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]] | None:
         """The statement's rows, or None when no connection came free within ``wait_s``."""
@@ -160,6 +161,11 @@ class AsyncReads:
         for _opened, conn in old:
             conn.pgconn.finish()
 
+    def on_close(self, callback: Any) -> None:
+        """Call ``callback()`` when this is closed (with its ``Database``): what lives as long as the
+        database's connections (the auth listener) stops with them."""
+        self._on_close.append(callback)
+
     def close(self) -> None:
         """Close the idle connections, and the busy ones when they come back (no await needed:
         the socket is closed at once)."""
@@ -172,3 +178,6 @@ class AsyncReads:
             except RuntimeError:
                 pass
         self._drop_older_than(float("inf"))
+        callbacks, self._on_close = self._on_close, []
+        for callback in callbacks:
+            callback()

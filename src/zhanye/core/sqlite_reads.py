@@ -15,6 +15,7 @@ could open: ``fetch`` answers None there, and the caller reads the usual way.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 import weakref
@@ -22,6 +23,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+
+_serials = itertools.count(1)
 
 
 class SqliteStatement:
@@ -68,6 +71,19 @@ class SqliteReads:
             raise DBAPIError.instance(statement.sql, params, exc, sqlite3.Error) from exc
         return [statement.convert(row) for row in rows]
 
+    def data_version(self) -> tuple[int, int] | None:
+        """(this thread's connection, its ``PRAGMA data_version``): it changes whenever another
+        connection or process commits a change to the database, and values of one connection only
+        compare with each other, hence the connection's serial number beside it. None when this
+        database has no fast path."""
+        conn = self._connection()
+        if conn is None:
+            return None
+        try:
+            return self._local.serial, conn.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance("PRAGMA data_version", {}, exc, sqlite3.Error) from exc
+
     def _connection(self) -> sqlite3.Connection | None:
         if self._closed or self._path is None:
             return None
@@ -77,6 +93,7 @@ class SqliteReads:
         conn = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
         self._local.conn = conn
+        self._local.serial = next(_serials)
         with self._lock:
             ended = [c for t, c in self._open if t() is None or not t().is_alive()]  # type: ignore[union-attr]
             self._open = [(t, c) for t, c in self._open if c not in ended]

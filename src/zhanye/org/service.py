@@ -629,6 +629,21 @@ def resolve_token(conn: Session | Connection, token: str) -> Principal | None:
     return resolve_token_on(conn, token)[0]
 
 
+def token_digest(token: str) -> str:
+    """What a session's row is found by (``org_session.token_hash``)."""
+    return security.token_hash(token)
+
+
+def token_sql() -> tuple[str, dict[str, Any]]:
+    """PostgreSQL: the look-up's SQL and constants, for the driver."""
+    return _token_sql()
+
+
+def token_statement_sqlite(db: Any) -> Any:
+    """SQLite: the look-up compiled for ``SqliteReads``. Its rows start with the session's expiry."""
+    return _token_sqlite(db.engine.dialect)
+
+
 @functools.cache
 def _token_sqlite(dialect: Any) -> Any:
     from zhanye.core.sqlite_reads import SqliteStatement
@@ -667,7 +682,7 @@ async def resolve_token_async(db: Any, token: str) -> TokenRead:
     connection comes free in time, the blocking way."""
     sql, constants = _token_sql()
     rows = await db.async_reads.fetch(sql, constants | {"digest": security.token_hash(token)})
-    return _token_from_rows(db, token, rows)
+    return token_from_rows(db, token, rows)
 
 
 def resolve_token_sqlite(db: Any, token: str) -> TokenRead:
@@ -675,10 +690,10 @@ def resolve_token_sqlite(db: Any, token: str) -> TokenRead:
     of the thread's own: a fifth of the CPU of the look-up through an engine connection); for an
     in-memory database, the usual way."""
     rows = db.sqlite_reads.fetch(_token_sqlite(db.engine.dialect), {"digest": security.token_hash(token)})
-    return _token_from_rows(db, token, rows)
+    return token_from_rows(db, token, rows)
 
 
-def _token_from_rows(db: Any, token: str, rows: list[Any] | None) -> TokenRead:
+def token_from_rows(db: Any, token: str, rows: list[Any] | None) -> TokenRead:
     """The look-up's answer from a fast path's rows; when it had none to give (None), the usual
     read through ``read_connection``."""
     if rows is None:

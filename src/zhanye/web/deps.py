@@ -19,6 +19,7 @@ from zhanye.core import context
 from zhanye.core.context import Principal
 from zhanye.core.db import Database
 from zhanye.core.errors import PasswordChangeRequired, PermissionDenied, Unauthenticated
+from zhanye.org import token_reads
 from zhanye.org.permissions import AUTHENTICATED, PERMISSIONS
 
 SESSION_COOKIE = "zhanye_session"
@@ -51,13 +52,12 @@ async def _load_principal(request: Request) -> Principal:
         raise Unauthenticated("请先登录", "Please log in")
     if kind == "cookie" and request.method not in ("GET", "HEAD", "OPTIONS"):
         _check_same_origin(request)
-    from zhanye.org import service as org_service
-
     db: Database = request.app.state.db
+    # from the principal cache when it may be (org.principal_cache), else one indexed read
     if db.async_reads is not None:  # PostgreSQL: the loop serves other requests while this one waits
-        principal, business_date, org_version = await org_service.resolve_token_async(db, token)
+        principal, business_date, org_version = await token_reads.resolve_async(db, token)
     else:
-        principal, business_date, org_version = org_service.resolve_token_sqlite(db, token)
+        principal, business_date, org_version = token_reads.resolve_sqlite(db, token)
     if principal is None:
         raise Unauthenticated("登录已失效，请重新登录", "The session has expired; please log in again")
     header_device = request.headers.get("x-device-id")
