@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -58,11 +60,22 @@ SYSTEM = Principal(
 
 
 def new_request_id() -> str:
-    """A serial number: sortable-ish time prefix plus randomness, e.g. ``ZY20261122T0815-9f2c...``."""
-    import datetime as dt
+    """A serial number: sortable-ish time prefix plus randomness, e.g. ``ZY20261122081530`` followed
+    by 12 hex digits. The prefix is formatted once per second."""
+    second = int(time.time())
+    prefix = _prefix
+    if prefix[0] != second:
+        prefix = _set_prefix(second)
+    return prefix[1] + secrets.token_hex(6)
 
-    now = dt.datetime.now(dt.UTC)
-    return f"ZY{now:%Y%m%d%H%M%S}{secrets.token_hex(6)}"
+
+def _set_prefix(second: int) -> tuple[int, str]:
+    global _prefix
+    _prefix = (second, f"ZY{dt.datetime.fromtimestamp(second, dt.UTC):%Y%m%d%H%M%S}")
+    return _prefix
+
+
+_prefix: tuple[int, str] = (-1, "")
 
 
 def accept_request_id(raw: str | None) -> str:

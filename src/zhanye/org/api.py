@@ -96,12 +96,14 @@ async def api_me(request: Request, principal: Principal = Depends(require(AUTHEN
     if business_date is None:
         with request.app.state.db.read_connection() as conn:
             business_date = get_business_date(conn)
-    return schemas.MeOut(
+    me = schemas.MeOut(
         staff_id=principal.staff_id, username=principal.username, display_name=principal.display_name,
         institution_id=principal.institution_id, institution_name=principal.institution_name,
         roles=sorted(principal.roles), permissions=sorted(principal.permissions),
         must_change_password=principal.must_change_password, business_date=business_date,
     )
+    # serialized here: returning the model would have FastAPI dump, validate and serialize it again
+    return Response(me.model_dump_json(), media_type="application/json")
 
 
 # --- institutions ----------------------------------------------------------------------------

@@ -22,6 +22,19 @@ LATENCY = Histogram("zhanye_http_request_duration_seconds", "HTTP request latenc
                     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _metrics(method: str, route_path: str, status: int) -> tuple[Any, Any]:
+    """The request counter and latency histogram of (method, route, status), found once: a
+    ``labels()`` call validates and joins its values every time. Bounded by the app's routes."""
+    key = (method, route_path, status)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = (REQUESTS.labels(method, route_path, str(status)), LATENCY.labels(method, route_path))
+    return found
+
+
 class RequestContextMiddleware:
     """Assigns the serial number, logs one JSON line per request, records metrics and limits the
     size of request bodies."""
@@ -68,8 +81,9 @@ class RequestContextMiddleware:
             route_path = getattr(route, "path", None) or "unmatched"
             method = scope.get("method", "")
             status = status_holder["status"]
-            REQUESTS.labels(method, route_path, str(status)).inc()
-            LATENCY.labels(method, route_path).observe(elapsed)
+            count, latency = _metrics(method, route_path, status)
+            count.inc()
+            latency.observe(elapsed)
             if not route_path.startswith("/static"):
                 principal = (scope.get("state") or {}).get("principal") or context.current_principal()
                 access_log.info(
