@@ -24,8 +24,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # as zhanye.org.principal_cache.WATCHED_TABLES at the time of this revision
-TABLES = ("kernel_business_date", "kernel_setting", "org_institution", "org_role_permission", "org_session",
-          "org_staff", "org_staff_role")
+TABLES = ("kernel_business_date", "kernel_data_version", "kernel_setting", "org_institution", "org_role_permission",
+          "org_session", "org_staff", "org_staff_role")
 
 
 def upgrade() -> None:

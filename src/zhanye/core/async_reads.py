@@ -164,7 +164,11 @@ class AsyncReads:
     def on_close(self, callback: Any) -> None:
         """Call ``callback()`` when this is closed (with its ``Database``): what lives as long as the
         database's connections (the auth listener) stops with them."""
-        self._on_close.append(callback)
+        with self._lock:
+            if not self._closed:
+                self._on_close.append(callback)
+                return
+        callback()  # closed already: at once
 
     def close(self) -> None:
         """Close the idle connections, and the busy ones when they come back (no await needed:
@@ -178,6 +182,7 @@ class AsyncReads:
             except RuntimeError:
                 pass
         self._drop_older_than(float("inf"))
-        callbacks, self._on_close = self._on_close, []
+        with self._lock:
+            callbacks, self._on_close = self._on_close, []
         for callback in callbacks:
             callback()

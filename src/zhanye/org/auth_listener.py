@@ -36,8 +36,11 @@ log = logging.getLogger("zhanye.org.auth_listener")
 CHANNEL = "zhanye_auth"
 TABLES = tuple(sorted(WATCHED_TABLES))
 TRIGGERS = tuple(f"zy_auth_{t}" for t in TABLES)
-_TRIGGERS_SQL = ("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
-                 "AND tgname = ANY(%s)")
+# each watched table of the search path has its own trigger, firing for ordinary sessions
+# ('O' origin, 'A' always; not 'D' disabled, nor 'R' replica-only)
+_TRIGGERS_SQL = ("SELECT count(DISTINCT c.relname) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                 "WHERE NOT t.tgisinternal AND t.tgenabled IN ('O', 'A') AND t.tgname = 'zy_auth_' || c.relname "
+                 "AND c.relname = ANY(%s) AND pg_table_is_visible(c.oid)")
 _POLL_EVENTS = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
 
 
@@ -50,9 +53,12 @@ class AuthListener:
         self.up = False
         self.notifications = 0
         self.backend_pid: int | None = None  # the listening connection's server process, while up
+        self._alive_at = 0.0  # time.monotonic() of the connection's last answer
         self._fd = -1
         self._stop = threading.Event()
         self._wake_r, self._wake_w = os.pipe()  # stop() wakes the thread's poll through it
+        self._pipe_lock = threading.Lock()
+        self._pipe_open = True
         self._local = threading.local()
         self._warned = False
         self._thread = threading.Thread(target=self._run, name="zhanye-auth-listener", daemon=True)
@@ -66,17 +72,27 @@ class AuthListener:
             return
         self._stop.set()
         self._down()
-        os.write(self._wake_w, b"x")
-        if self._thread.ident is not None:
+        with self._pipe_lock:
+            if self._pipe_open:
+                os.write(self._wake_w, b"x")
+        if self._thread.ident is None:  # never started: nothing else will close the pipe
+            self._close_pipe()
+        else:  # the thread closes it when it ends
             self._thread.join(timeout=5.0)
-        if not self._thread.is_alive():
-            os.close(self._wake_r)
-            os.close(self._wake_w)
+
+    def _close_pipe(self) -> None:
+        with self._pipe_lock:
+            if self._pipe_open:
+                self._pipe_open = False
+                os.close(self._wake_r)
+                os.close(self._wake_w)
 
     def fresh(self) -> bool:
         """Whether the cache may be used now: the listener is up and its socket has nothing unread
-        (a notification that arrived and waits for the thread to run counts as a change)."""
-        if not self.up:
+        (a notification that arrived and waits for the thread to run counts as a change), and the
+        connection answered lately (a connection gone silent, a partition or a failover, may be
+        losing notifications long before TCP gives up on it)."""
+        if not self.up or time.monotonic() - self._alive_at > 3 * self.check_s:
             return False
         fd = self._fd
         local = self._local
@@ -92,12 +108,19 @@ class AuthListener:
         self.cache.flush()
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._close_pipe()
+
+    def _serve(self) -> None:
         import psycopg
 
         while not self._stop.is_set():
             try:
                 conn = psycopg.connect(self._dsn, autocommit=True, keepalives=1, keepalives_idle=10,
-                                       keepalives_interval=5, keepalives_count=3,
+                                       keepalives_interval=5, keepalives_count=3, connect_timeout=5,
+                                       tcp_user_timeout=int(3000 * self.check_s),
                                        application_name="zhanye-auth-listener")
             except psycopg.Error as exc:
                 log.warning("auth listener: cannot connect (%s); the principal cache is bypassed", exc)
@@ -117,7 +140,7 @@ class AuthListener:
             self._stop.wait(self.retry_s)
 
     def _listen(self, conn: Any) -> None:
-        found = conn.execute(_TRIGGERS_SQL, [list(TRIGGERS)]).fetchone()[0]
+        found = conn.execute(_TRIGGERS_SQL, [list(TABLES)]).fetchone()[0]
         if found != len(TRIGGERS):
             if not self._warned:
                 log.warning("auth notify triggers missing (%d of %d): the principal cache is not used",
@@ -133,6 +156,7 @@ class AuthListener:
         poller.register(self._wake_r, select.POLLIN)
         self._fd = fd
         self.backend_pid = conn.info.backend_pid
+        self._alive_at = time.monotonic()
         self.cache.flush()
         self.up = True
         last_check = time.monotonic()
@@ -145,7 +169,7 @@ class AuthListener:
             if events or time.monotonic() - last_check >= self.check_s:
                 conn.execute("SELECT 1")  # reads what arrived (the handler flushes), proves the connection
                 self._drain(conn)
-                last_check = time.monotonic()
+                last_check = self._alive_at = time.monotonic()
                 if events:
                     self.cache.flush()
 

@@ -97,7 +97,8 @@ _all: weakref.WeakSet[PrincipalCache] = weakref.WeakSet()
 _FLUSH = "zhanye_flush_principals"
 # What a token look-up reads (the PostgreSQL triggers of ``org.auth_listener`` watch the same).
 WATCHED_TABLES = frozenset({"org_session", "org_staff", "org_staff_role", "org_institution",
-                            "org_role_permission", "kernel_setting", "kernel_business_date"})
+                            "org_role_permission", "kernel_setting", "kernel_business_date",
+                            "kernel_data_version"})
 
 
 def flush_all() -> None:

@@ -639,6 +639,13 @@ def token_sql() -> tuple[str, dict[str, Any]]:
     return _token_sql()
 
 
+def token_cache_until(row: Any) -> dt.datetime | None:
+    """The expiry of the session of a look-up's row, when its answer may be kept (the principal
+    cache): not when the database holds no business date, as the answer then carries today's
+    date, which no commit changes at midnight."""
+    return row[0] if row[11] is not None else None
+
+
 def token_statement_sqlite(db: Any) -> Any:
     """SQLite: the look-up compiled for ``SqliteReads``. Its rows start with the session's expiry."""
     return _token_sqlite(db.engine.dialect)

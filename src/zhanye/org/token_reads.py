@@ -38,8 +38,9 @@ def listener_of(db: Any) -> AuthListener:
             if listener is None:
                 listener = _listeners[db] = AuthListener(str(db.engine.url.render_as_string(hide_password=False)),
                                                          cache_of(db))
-                db.async_reads.on_close(listener.stop)
                 listener.start()
+                db.async_reads.on_close(listener.stop)  # (at once if closed already)
+                weakref.finalize(db, listener.stop)  # a Database dropped without dispose()
     return listener
 
 
@@ -58,7 +59,7 @@ def resolve_sqlite(db: Any, token: str) -> service.TokenRead:
     rows = db.sqlite_reads.fetch(service.token_statement_sqlite(db), {"digest": service.token_digest(token)})
     read = service.token_from_rows(db, token, rows)
     if rows:
-        cache.put(key, stamp, read, rows[0][0], generation)
+        cache.put(key, stamp, read, service.token_cache_until(rows[0]), generation)
     return read
 
 
@@ -78,5 +79,5 @@ async def resolve_async(db: Any, token: str) -> service.TokenRead:
     rows = await db.async_reads.fetch(sql, constants | {"digest": service.token_digest(token)})
     read = service.token_from_rows(db, token, rows)
     if rows:
-        cache.put(key, None, read, rows[0][0], generation)
+        cache.put(key, None, read, service.token_cache_until(rows[0]), generation)
     return read

@@ -76,3 +76,13 @@ def test_flush_all_empties_every_cache_of_the_process() -> None:
     flush_all()
     assert len(a) == len(b) == 0 and a.generation == b.generation == 1
 
+
+
+def test_an_answer_read_without_a_business_date_is_not_kept() -> None:
+    """The answer then carries today's date, which no commit changes at midnight."""
+    from zhanye.org.service import token_cache_until
+
+    expires = NOW + dt.timedelta(hours=1)
+    row = (expires, None, None, 1, "admin", "admin", 1, "active", False, 1, 0, dt.date(2026, 12, 7), 3)
+    assert token_cache_until(row) == expires
+    assert token_cache_until(row[:11] + (None, 3)) is None
