@@ -22,6 +22,20 @@ LATENCY = Histogram("zhanye_http_request_duration_seconds", "HTTP request latenc
                     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 
+_READ_HEADERS = frozenset({b"x-request-id", b"content-type", b"content-length", b"cookie", b"accept-language"})
+
+
+def _headers(scope: dict[str, Any]) -> dict[str, str]:
+    """The request headers this middleware reads (the last of a repeated one), decoded; the others
+    are left to the application."""
+    found = {}
+    for name, value in scope.get("headers", ()):
+        name = name.lower()
+        if name in _READ_HEADERS:
+            found[name.decode("latin-1")] = value.decode("latin-1")
+    return found
+
+
 _children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
 
@@ -50,7 +64,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = _headers(scope)
         rid = context.accept_request_id(headers.get("x-request-id"))
         token = context.set_request_id(rid)
         principal_token = context.set_principal(None)
@@ -84,7 +98,7 @@ class RequestContextMiddleware:
             count, latency = _metrics(method, route_path, status)
             count.inc()
             latency.observe(elapsed)
-            if not route_path.startswith("/static"):
+            if access_log.isEnabledFor(logging.INFO) and not route_path.startswith("/static"):
                 principal = (scope.get("state") or {}).get("principal") or context.current_principal()
                 access_log.info(
                     "%s %s %s", method, scope.get("path"), status,
