@@ -72,6 +72,13 @@ def _value(obj: Any, key: str, col: Any, dialect: Any) -> Any:
     return value
 
 
+@functools.cache
+def _key_attrs(cls: type) -> tuple[str, ...]:
+    """The attributes of the primary key's columns."""
+    mapper = inspect(cls)
+    return tuple(mapper.get_property_by_column(col).key for col in mapper.primary_key)
+
+
 def insert_instance(session: Session, obj: Any, *, with_sql: str = "", with_params: dict[str, Any] | None = None
                     ) -> None:
     """INSERT the new (transient) instance ``obj`` in the session's transaction and make it
@@ -81,7 +88,7 @@ def insert_instance(session: Session, obj: Any, *, with_sql: str = "", with_para
     the same statement, with its ``with_params``; their names must not be attribute names of
     ``obj``'s model."""
     mapper = inspect(type(obj))
-    key_given = all(obj.__dict__.get(p.key) is not None for p in mapper.column_attrs if p.columns[0].primary_key)
+    key_given = all(obj.__dict__.get(key) is not None for key in _key_attrs(type(obj)))
     sql, given, returned = _plan(type(obj), key_given)
     dialect = session.get_bind().dialect
     params = {key: _value(obj, key, col, dialect) for key, col in given}

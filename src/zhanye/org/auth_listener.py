@@ -35,7 +35,6 @@ log = logging.getLogger("zhanye.org.auth_listener")
 
 CHANNEL = "zhanye_auth"
 TABLES = tuple(sorted(WATCHED_TABLES))
-TRIGGERS = tuple(f"zy_auth_{t}" for t in TABLES)
 # each watched table of the search path has its own trigger, firing for ordinary sessions
 # ('O' origin, 'A' always; not 'D' disabled, nor 'R' replica-only)
 _TRIGGERS_SQL = ("SELECT count(DISTINCT c.relname) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
@@ -141,10 +140,10 @@ class AuthListener:
 
     def _listen(self, conn: Any) -> None:
         found = conn.execute(_TRIGGERS_SQL, [list(TABLES)]).fetchone()[0]
-        if found != len(TRIGGERS):
+        if found != len(TABLES):
             if not self._warned:
                 log.warning("auth notify triggers missing (%d of %d): the principal cache is not used",
-                            found, len(TRIGGERS))
+                            found, len(TABLES))
                 self._warned = True
             self._stop.wait(30.0)
             return

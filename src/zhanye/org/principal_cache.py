@@ -11,9 +11,9 @@ session's expiry, checked in memory on every request. It is served only when:
   connection. Triggers on every table a principal is read from send ``NOTIFY zhanye_auth`` in the
   transaction of the change; the listener empties the cache when one arrives. While the listener
   is down or not yet up the cache is emptied and not used (fail closed). A change made through
-  ``org.service`` in this process also empties the cache when its transaction commits
-  (``flush_after_commit``, marked by itself for every ORM change to those tables), before the
-  answer to that request is sent.
+  the ORM in this process (objects flushed, bulk UPDATE/DELETE/INSERT statements on a watched
+  table) also empties the cache when its transaction commits, before the answer to that request
+  is sent.
 
 A safety net besides: an entry is read again after ``MAX_AGE_S`` whatever happened, and the
 cache holds at most ``MAX_SIZE`` entries (the oldest go first). Failed look-ups (unknown, expired,
@@ -105,14 +105,6 @@ def flush_all() -> None:
     """Empty every principal cache of this process."""
     for cache in list(_all):
         cache.flush()
-
-
-def flush_after_commit(session: Session) -> None:
-    """Empty this process's principal caches when ``session``'s transaction commits. Done by
-    itself for every ORM change to a watched table (objects flushed, bulk UPDATE/DELETE/INSERT
-    statements); other processes learn of it by their listener (PostgreSQL) or by
-    ``PRAGMA data_version`` (SQLite)."""
-    session.info[_FLUSH] = True
 
 
 @event.listens_for(Session, "after_flush")

@@ -629,26 +629,11 @@ def resolve_token(conn: Session | Connection, token: str) -> Principal | None:
     return resolve_token_on(conn, token)[0]
 
 
-def token_digest(token: str) -> str:
-    """What a session's row is found by (``org_session.token_hash``)."""
-    return security.token_hash(token)
-
-
-def token_sql() -> tuple[str, dict[str, Any]]:
-    """PostgreSQL: the look-up's SQL and constants, for the driver."""
-    return _token_sql()
-
-
 def token_cache_until(row: Any) -> dt.datetime | None:
     """The expiry of the session of a look-up's row, when its answer may be kept (the principal
     cache): not when the database holds no business date, as the answer then carries today's
     date, which no commit changes at midnight."""
     return row[0] if row[11] is not None else None
-
-
-def token_statement_sqlite(db: Any) -> Any:
-    """SQLite: the look-up compiled for ``SqliteReads``. Its rows start with the session's expiry."""
-    return _token_sqlite(db.engine.dialect)
 
 
 @functools.cache
@@ -687,17 +672,25 @@ async def resolve_token_async(db: Any, token: str) -> TokenRead:
     """``resolve_token_on`` on PostgreSQL with the statement awaited on the running event loop
     (``Database.async_reads``), so that the loop serves other requests while it waits; when no
     connection comes free in time, the blocking way."""
-    sql, constants = _token_sql()
-    rows = await db.async_reads.fetch(sql, constants | {"digest": security.token_hash(token)})
-    return token_from_rows(db, token, rows)
+    return token_from_rows(db, token, await token_rows_async(db, token))
 
 
 def resolve_token_sqlite(db: Any, token: str) -> TokenRead:
     """``resolve_token_on`` on SQLite through ``Database.sqlite_reads`` (a plain sqlite3 connection
     of the thread's own: a fifth of the CPU of the look-up through an engine connection); for an
     in-memory database, the usual way."""
-    rows = db.sqlite_reads.fetch(_token_sqlite(db.engine.dialect), {"digest": security.token_hash(token)})
-    return token_from_rows(db, token, rows)
+    return token_from_rows(db, token, token_rows_sqlite(db, token))
+
+
+async def token_rows_async(db: Any, token: str) -> list[Any] | None:
+    """PostgreSQL: the look-up's rows, awaited (None when no connection came free in time)."""
+    sql, constants = _token_sql()
+    return await db.async_reads.fetch(sql, constants | {"digest": security.token_hash(token)})
+
+
+def token_rows_sqlite(db: Any, token: str) -> list[Any] | None:
+    """SQLite: the look-up's rows on the thread's own connection (None for an in-memory database)."""
+    return db.sqlite_reads.fetch(_token_sqlite(db.engine.dialect), {"digest": security.token_hash(token)})
 
 
 def token_from_rows(db: Any, token: str, rows: list[Any] | None) -> TokenRead:

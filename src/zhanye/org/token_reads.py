@@ -56,11 +56,7 @@ def resolve_sqlite(db: Any, token: str) -> service.TokenRead:
     if read is not None:
         return read
     generation = cache.generation
-    rows = db.sqlite_reads.fetch(service.token_statement_sqlite(db), {"digest": service.token_digest(token)})
-    read = service.token_from_rows(db, token, rows)
-    if rows:
-        cache.put(key, stamp, read, service.token_cache_until(rows[0]), generation)
-    return read
+    return _keep(db, token, cache, key, stamp, generation, service.token_rows_sqlite(db, token))
 
 
 async def resolve_async(db: Any, token: str) -> service.TokenRead:
@@ -75,9 +71,13 @@ async def resolve_async(db: Any, token: str) -> service.TokenRead:
     if read is not None:
         return read
     generation = cache.generation
-    sql, constants = service.token_sql()
-    rows = await db.async_reads.fetch(sql, constants | {"digest": service.token_digest(token)})
+    return _keep(db, token, cache, key, None, generation, await service.token_rows_async(db, token))
+
+
+def _keep(db: Any, token: str, cache: PrincipalCache, key: bytes, stamp: Any, generation: int,
+          rows: list[Any] | None) -> service.TokenRead:
+    """The answer from a look-up's rows, kept in ``cache`` when it may be."""
     read = service.token_from_rows(db, token, rows)
     if rows:
-        cache.put(key, None, read, service.token_cache_until(rows[0]), generation)
+        cache.put(key, stamp, read, service.token_cache_until(rows[0]), generation)
     return read
